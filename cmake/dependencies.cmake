@@ -1,0 +1,21 @@
+# Every dependency comes from Debian 12 packages; scripts/bootstrap.sh installs them.
+find_package(PkgConfig REQUIRED)
+find_package(OpenSSL 3 REQUIRED)
+pkg_check_modules(LDNS REQUIRED IMPORTED_TARGET ldns)
+pkg_check_modules(PSL REQUIRED IMPORTED_TARGET libpsl)
+find_package(nlohmann_json 3 REQUIRED)
+find_package(Threads REQUIRED)
+if(NOT RELAYLAB_FUZZ)
+  find_package(Boost 1.81 REQUIRED CONFIG)
+  if(RELAYLAB_TESTS)
+    find_package(Catch2 2 REQUIRED)
+  endif()
+endif()
+
+# A test binary per library: one Catch2 main per binary, labelled for ctest -L.
+function(relaylab_catch_test name label)
+  add_executable(${name} ${ARGN})
+  target_link_libraries(${name} PRIVATE Catch2::Catch2)
+  add_test(NAME ${name} COMMAND ${name})
+  set_tests_properties(${name} PROPERTIES LABELS ${label} TIMEOUT 300)
+endfunction()
