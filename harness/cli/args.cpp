@@ -17,7 +17,9 @@ const OptionSpec* find_option(const CommandSpec& spec, std::string_view name) {
 
 }  // namespace
 
-bool ParsedArgs::has(std::string_view name) const { return values_.find(name) != values_.end(); }
+bool ParsedArgs::has(std::string_view name) const {
+    return values_.find(name) != values_.end();
+}
 
 std::optional<std::string> ParsedArgs::get(std::string_view name) const {
     auto it = values_.find(name);
@@ -115,7 +117,7 @@ ParsedArgs parse_args(const CommandSpec& spec, const std::vector<std::string>& a
     if (!parsed.help_) {
         if (parsed.positional_.size() < spec.min_positional) {
             throw UsageError("missing " + (spec.positional_name.empty() ? std::string("argument")
-                                                                          : spec.positional_name));
+                                                                        : spec.positional_name));
         }
         if (parsed.positional_.size() > spec.max_positional) {
             throw UsageError("unexpected argument '" + parsed.positional_[spec.max_positional] +

@@ -22,13 +22,13 @@ enum ExitCode : int {
 
 // A usage or configuration error; main() prints it and exits with exit_usage.
 class UsageError : public std::runtime_error {
-public:
+  public:
     using std::runtime_error::runtime_error;
 };
 
 // A failure of the run itself (a port in use, a peer gone); main() exits with exit_run_broken.
 class RunError : public std::runtime_error {
-public:
+  public:
     using std::runtime_error::runtime_error;
 };
 
@@ -51,7 +51,7 @@ struct CommandSpec {
 };
 
 class ParsedArgs {
-public:
+  public:
     bool has(std::string_view name) const;
     std::optional<std::string> get(std::string_view name) const;
     std::string get_or(std::string_view name, std::string_view fallback) const;
@@ -65,7 +65,7 @@ public:
 
     bool help_requested() const { return help_; }
 
-private:
+  private:
     friend ParsedArgs parse_args(const CommandSpec& spec, const std::vector<std::string>& args);
     std::map<std::string, std::vector<std::string>, std::less<>> values_;
     std::vector<std::string> positional_;

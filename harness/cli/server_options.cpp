@@ -1,0 +1,134 @@
+#include "harness/cli/server_options.hpp"
+
+#include <signal.h>
+
+#include <ctime>
+
+#include "harness/net/tls.hpp"
+
+namespace relaylab::cli {
+
+void add_server_options(CommandSpec& spec) {
+    spec.options.insert(
+        spec.options.end(),
+        {
+            {"--listen", "ADDR:PORT", "plain SMTP listener (default 127.0.0.1:2525; port 0: any)"},
+            {"--tls-listen", "ADDR:PORT", "implicit-TLS listener (port 465 style)"},
+            {"--hostname", "NAME", "name in the greeting and EHLO reply (default relaylab.test)"},
+            {"--threads", "N", "io threads, each with its own SO_REUSEPORT listener (default 1)"},
+            {"--starttls", "", "offer STARTTLS (a self-signed certificate unless --tls-cert)"},
+            {"--tls-cert", "FILE", "PEM certificate chain for STARTTLS and --tls-listen"},
+            {"--tls-key", "FILE", "PEM private key for --tls-cert"},
+            {"--require-tls", "", "refuse MAIL before STARTTLS (530 5.7.0)"},
+            {"--auth", "USER:PASS", "offer AUTH PLAIN LOGIN (after TLS); only USER:PASS passes"},
+            {"--auth-without-tls", "", "offer AUTH on plaintext sessions too"},
+            {"--bare-newline", "POLICY", "bare LF/CR in DATA: reject (default), normalize, accept"},
+            {"--max-size", "BYTES", "SIZE limit (default 52428800; 0: none)"},
+            {"--max-recipients", "N", "recipients per message (default 1000)"},
+            {"--max-connections", "N", "concurrent connections; beyond: 421 (default 1000)"},
+            {"--max-errors", "N", "bad commands before 421 and close (default 10)"},
+            {"--line-limit", "OCTETS", "text line limit in DATA (default 1000; 0: none)"},
+            {"--timeout", "SECONDS", "command and data timeouts (default 300, RFC 5321 4.5.3.2.7)"},
+        });
+}
+
+net::SmtpServerConfig server_options(const ParsedArgs& args) {
+    net::SmtpServerConfig config;
+    config.listeners.clear();
+    HostPort listen = parse_host_port("--listen", args.get_or("--listen", "127.0.0.1:2525"));
+    config.listeners.push_back({listen.host, listen.port, false});
+    if (auto tls_listen = args.get("--tls-listen")) {
+        HostPort address = parse_host_port("--tls-listen", *tls_listen);
+        config.listeners.push_back({address.host, address.port, true});
+    }
+    auto& session = config.session;
+    session.hostname = args.get_or("--hostname", "relaylab.test");
+    config.threads = static_cast<unsigned>(args.get_uint("--threads", 1, 1, 64));
+    bool want_tls = args.has("--starttls") || args.has("--tls-listen") || args.has("--tls-cert");
+    if (args.has("--tls-cert") != args.has("--tls-key")) {
+        throw UsageError("--tls-cert and --tls-key go together");
+    }
+    if (want_tls) {
+        try {
+            config.tls =
+                args.has("--tls-cert")
+                    ? net::make_server_context_from_files(*args.get("--tls-cert"),
+                                                          *args.get("--tls-key"))
+                    : net::make_server_context(net::make_self_signed_certificate(session.hostname));
+        } catch (const std::exception& e) {
+            throw UsageError("--tls-cert/--tls-key: " + std::string(e.what()));
+        }
+    }
+    session.extensions.starttls = args.has("--starttls") || args.has("--tls-cert");
+    session.require_tls = args.has("--require-tls");
+    if (session.require_tls && !session.extensions.starttls) {
+        throw UsageError("--require-tls needs --starttls");
+    }
+    if (auto auth = args.get("--auth")) {
+        auto colon = auth->find(':');
+        if (colon == std::string::npos || colon == 0)
+            throw UsageError("--auth: expected USER:PASS");
+        session.auth_mechanisms = {"PLAIN", "LOGIN"};
+        session.decisions |= static_cast<unsigned>(smtp::Phase::auth);
+        config.decide =
+            [user = auth->substr(0, colon), pass = auth->substr(colon + 1)](
+                net::DecisionContext& context) -> boost::asio::awaitable<smtp::Decision> {
+            smtp::Decision decision;
+            const auto& credentials = context.session.credentials();
+            if (credentials.username != user || credentials.password != pass) {
+                decision.reply =
+                    smtp::make_reply(535, "5.7.8", "Authentication credentials invalid");
+            }
+            co_return decision;
+        };
+    }
+    session.auth_without_tls = args.has("--auth-without-tls");
+    if (session.auth_without_tls && session.auth_mechanisms.empty()) {
+        throw UsageError("--auth-without-tls needs --auth USER:PASS");
+    }
+    std::string policy = args.get_or("--bare-newline", "reject");
+    if (policy == "reject") {
+        session.bare_newline = smtp::BareNewlinePolicy::reject;
+    } else if (policy == "normalize") {
+        session.bare_newline = smtp::BareNewlinePolicy::normalize;
+    } else if (policy == "accept") {
+        session.bare_newline = smtp::BareNewlinePolicy::accept;
+    } else {
+        throw UsageError("--bare-newline: '" + policy + "' is not reject, normalize or accept");
+    }
+    session.max_message_size = args.get_uint("--max-size", session.max_message_size);
+    session.max_recipients =
+        args.get_uint("--max-recipients", session.max_recipients, 1, 1'000'000);
+    session.max_errors = args.get_uint("--max-errors", session.max_errors, 0, 1'000'000);
+    session.max_text_line = args.get_uint("--line-limit", session.max_text_line, 0, 1u << 30);
+    config.max_connections = args.get_uint("--max-connections", 1000, 1, 1'000'000);
+    if (args.has("--timeout")) {
+        auto timeout = std::chrono::milliseconds(
+            static_cast<std::int64_t>(args.get_double("--timeout", 300, 0.001, 86400) * 1000));
+        config.timeouts.command = timeout;
+        config.timeouts.data = timeout;
+        config.timeouts.tls_handshake = timeout;
+        config.timeouts.write = timeout;
+    }
+    return config;
+}
+
+void block_stop_signals() {
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &set, nullptr);
+}
+
+bool wait_for_signal(std::chrono::milliseconds timeout) {
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    timespec ts{static_cast<time_t>(timeout.count() / 1000),
+                static_cast<long>(timeout.count() % 1000) * 1'000'000};
+    return sigtimedwait(&set, nullptr, &ts) > 0;
+}
+
+}  // namespace relaylab::cli

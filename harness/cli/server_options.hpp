@@ -1,0 +1,18 @@
+// Options every SMTP-receiving subcommand shares (sink now, fake-mx later): listeners, TLS,
+// AUTH, limits, the bare-newline policy, timeouts.
+#pragma once
+
+#include "harness/cli/args.hpp"
+#include "harness/net/smtp_server.hpp"
+
+namespace relaylab::cli {
+
+void add_server_options(CommandSpec& spec);
+net::SmtpServerConfig server_options(const ParsedArgs& args);
+
+// Blocks SIGINT and SIGTERM in every thread started afterwards; wait_for_signal() takes them.
+void block_stop_signals();
+// Waits up to `timeout` for SIGINT/SIGTERM; true if one came.
+bool wait_for_signal(std::chrono::milliseconds timeout);
+
+}  // namespace relaylab::cli

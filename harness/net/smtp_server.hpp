@@ -1,0 +1,92 @@
+// SmtpServer: listeners (plain with optional STARTTLS, or implicit TLS) that run a
+// smtp::ServerSession per connection. One io_context per thread with SO_REUSEPORT listeners on
+// the same port, so connections spread over cores without shared state on the hot path.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/context.hpp>
+
+#include "harness/net/smtp_stream.hpp"
+#include "harness/smtp/server_session.hpp"
+
+namespace relaylab::net {
+
+// Per-phase server timeouts; RFC 5321 4.5.3.2.7 asks a server to wait at least 5 minutes.
+struct ServerTimeouts {
+    std::chrono::milliseconds command{std::chrono::minutes(5)};
+    std::chrono::milliseconds data{std::chrono::minutes(5)};  // between reads inside DATA/BDAT
+    std::chrono::milliseconds tls_handshake{std::chrono::seconds(60)};
+    std::chrono::milliseconds write{std::chrono::minutes(5)};
+    std::chrono::milliseconds shutdown_grace{std::chrono::seconds(2)};  // flushing 421 on stop
+};
+
+struct ListenerConfig {
+    std::string address = "127.0.0.1";
+    std::uint16_t port = 0;     // 0: ephemeral; see SmtpServer::port()
+    bool implicit_tls = false;  // TLS from the first byte (RFC 8314 submissions port style)
+};
+
+// What a connection knows when the shell decides (fake MX behaviours, relay policy).
+struct DecisionContext {
+    smtp::ServerSession& session;
+    smtp::Phase phase;
+    std::uint64_t connection_number;  // 1-based, per server
+    const TlsInfo& tls;
+};
+
+struct SmtpServerConfig {
+    std::vector<ListenerConfig> listeners{ListenerConfig{}};
+    smtp::ServerConfig session;
+    std::shared_ptr<boost::asio::ssl::context> tls;  // needed for STARTTLS or implicit TLS
+    ServerTimeouts timeouts;
+    std::size_t max_connections = 1000;  // beyond: 421 4.7.0 and close
+    unsigned threads = 1;                // io_contexts, each with its own listener socket
+    // Called for every phase in session.decisions; may wait (delays, disk writes).
+    std::function<boost::asio::awaitable<smtp::Decision>(DecisionContext&)> decide;
+    // Called for each accepted message when Phase::data_end is not decided. Runs on an io
+    // thread: keep it short and thread-safe.
+    std::function<void(smtp::ReceivedMessage&&, const TlsInfo&)> on_message;
+    // Observer factory for transcripts; may be empty.
+    std::function<std::unique_ptr<smtp::SessionObserver>(const smtp::ConnectionInfo&)> observe;
+};
+
+struct ServerStats {
+    std::atomic<std::uint64_t> connections{0};
+    std::atomic<std::uint64_t> refused_connections{0};  // over max_connections
+    std::atomic<std::uint64_t> messages{0};
+    std::atomic<std::uint64_t> bytes{0};
+    std::atomic<std::uint64_t> timeouts{0};
+    std::atomic<std::uint64_t> tls_failures{0};
+    std::atomic<std::uint64_t> active{0};
+};
+
+class SmtpServer {
+  public:
+    explicit SmtpServer(SmtpServerConfig config);
+    ~SmtpServer();
+
+    // Binds every listener (throws std::system_error naming the address when it cannot) and
+    // starts the io threads.
+    void start();
+    // Graceful: stop accepting, tell each session 421 4.3.2, wait for them (bounded), join.
+    void stop();
+
+    std::uint16_t port(std::size_t listener = 0) const;
+    const ServerStats& stats() const { return stats_; }
+
+  private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+    ServerStats stats_;
+};
+
+}  // namespace relaylab::net

@@ -1,0 +1,188 @@
+#include "harness/smtp/data_decoder.hpp"
+
+#include <cstring>
+
+namespace relaylab::smtp {
+
+std::string_view to_string(BareNewlinePolicy policy) {
+    switch (policy) {
+        case BareNewlinePolicy::reject:
+            return "reject";
+        case BareNewlinePolicy::normalize:
+            return "normalize";
+        case BareNewlinePolicy::accept:
+            return "accept";
+    }
+    return "reject";
+}
+
+DataDecoder::DataDecoder(BareNewlinePolicy policy, std::size_t max_text_line,
+                         std::uint64_t max_size, bool keep_content)
+    : policy_(policy),
+      max_text_line_(max_text_line),
+      max_size_(max_size),
+      keep_content_(keep_content) {}
+
+void DataDecoder::reset() {
+    state_ = State::line_start;
+    content_.clear();
+    size_ = 0;
+    oversize_ = false;
+    line_length_ = 0;
+    line_counted_long_ = false;
+    previous_ = '\n';
+    before_previous_ = '\r';
+    findings_ = {};
+}
+
+void DataDecoder::emit(const char* data, std::size_t size) {
+    size_ += size;
+    if (max_size_ != 0 && size_ > max_size_) oversize_ = true;
+    if (keep_content_ && !oversize_) content_.append(data, size);
+}
+
+// A bare LF or CR: stored by policy. Under `reject` the bytes are kept as they came; the
+// session refuses the message once the real end of data arrives.
+void DataDecoder::emit_newline(char bare) {
+    if (bare == '\n') {
+        ++findings_.bare_lf;
+    } else {
+        ++findings_.bare_cr;
+    }
+    if (policy_ == BareNewlinePolicy::normalize) {
+        emit("\r\n", 2);
+    } else {
+        emit(bare);
+    }
+}
+
+void DataDecoder::count_line(std::size_t octets) {
+    line_length_ += octets;
+    // The limit counts the CRLF, so content may be two octets shorter.
+    if (max_text_line_ != 0 && !line_counted_long_ && line_length_ + 2 > max_text_line_) {
+        ++findings_.long_lines;
+        line_counted_long_ = true;
+    }
+}
+
+DataDecoder::Result DataDecoder::feed(std::string_view data) {
+    const char* p = data.data();
+    const char* end = p + data.size();
+    while (p < end) {
+        if (state_ == State::mid_line) {
+            // Fast path: copy the run of ordinary octets up to the next CR, LF or NUL.
+            const char* run = p;
+            while (run < end && *run != '\r' && *run != '\n' && *run != '\0')
+                ++run;
+            if (run != p) {
+                emit(p, static_cast<std::size_t>(run - p));
+                count_line(static_cast<std::size_t>(run - p));
+                before_previous_ = run - p >= 2 ? run[-2] : previous_;
+                previous_ = run[-1];
+                p = run;
+                continue;
+            }
+        }
+        char c = *p++;
+        switch (state_) {
+            case State::line_start:
+                if (c == '.') {
+                    state_ = State::dot;
+                    break;
+                }
+                state_ = State::mid_line;
+                [[fallthrough]];
+            case State::mid_line:
+                if ((c == '\r' || c == '\n') && previous_ == '.' &&
+                    (before_previous_ == '\r' || before_previous_ == '\n')) {
+                    // "." after a bare newline: <LF>.<CRLF>, <LF>.<LF>, <CR>.<CR>, ...
+                    ++findings_.eod_lookalikes;
+                }
+                if (c == '\r') {
+                    state_ = State::cr;
+                } else if (c == '\n') {
+                    emit_newline('\n');
+                } else {
+                    if (c == '\0') ++findings_.nul;
+                    emit(c);
+                    count_line(1);
+                }
+                break;
+            case State::cr:
+                if (c == '\n') {
+                    emit("\r\n", 2);
+                    state_ = State::line_start;
+                    line_length_ = 0;
+                    line_counted_long_ = false;
+                    break;
+                }
+                emit_newline('\r');
+                state_ = State::mid_line;
+                --p;  // the octet after a bare CR starts over in mid-line
+                continue;
+            case State::dot:
+                if (c == '\r') {
+                    state_ = State::dot_cr;
+                    break;
+                }
+                // RFC 5321 4.5.2: a leading period is deleted; what follows is content.
+                state_ = State::mid_line;
+                if (c == '\n') {
+                    ++findings_.eod_lookalikes;  // <CRLF>.<LF>
+                    emit_newline('\n');
+                } else if (c == '.') {
+                    emit('.');
+                    count_line(1);
+                } else {
+                    --p;
+                    continue;
+                }
+                break;
+            case State::dot_cr:
+                if (c == '\n') {
+                    state_ = State::line_start;
+                    return {static_cast<std::size_t>(p - data.data()), true};
+                }
+                ++findings_.eod_lookalikes;  // <CRLF>.<CR> followed by something else
+                emit_newline('\r');
+                state_ = State::mid_line;
+                --p;
+                continue;
+        }
+        before_previous_ = previous_;
+        previous_ = c;
+    }
+    return {data.size(), false};
+}
+
+void append_dot_stuffed(std::string& out, std::string_view content) {
+    std::size_t start = 0;
+    if (!content.empty() && content.front() == '.') out += '.';
+    while (true) {
+        // Every "\n." gets an extra dot after the newline.
+        const char* found = nullptr;
+        std::size_t from = start;
+        while (from < content.size()) {
+            const void* lf = std::memchr(content.data() + from, '\n', content.size() - from);
+            if (lf == nullptr) break;
+            const char* candidate = static_cast<const char*>(lf);
+            if (candidate + 1 < content.data() + content.size() && candidate[1] == '.') {
+                found = candidate;
+                break;
+            }
+            from = static_cast<std::size_t>(candidate - content.data()) + 1;
+        }
+        if (found == nullptr) break;
+        std::size_t upto = static_cast<std::size_t>(found - content.data()) + 1;
+        out.append(content.substr(start, upto - start));
+        out += '.';
+        start = upto;
+    }
+    out.append(content.substr(start));
+    if (content.size() < 2 || content.substr(content.size() - 2) != "\r\n") {
+        if (!content.empty()) out.append("\r\n");
+    }
+    out.append(".\r\n");
+}
+
+}  // namespace relaylab::smtp

@@ -1,0 +1,80 @@
+// The DATA phase (RFC 5321 4.1.1.4, 4.5.2): finds the end of data, which is <CRLF>.<CRLF> and
+// nothing else, removes dot-stuffing, and records what a smuggling-aware receiver needs to know:
+// bare LF, bare CR, NUL, over-long lines, and "." lines delimited by anything but CRLF (the
+// end-of-data look-alikes of the SMTP smuggling attacks of 2023).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace relaylab::smtp {
+
+// What to do with LF or CR not part of a CRLF pair inside DATA.
+enum class BareNewlinePolicy {
+    reject,     // refuse the message at end of data (as Postfix smtpd_forbid_bare_newline)
+    normalize,  // store each bare LF or CR as CRLF
+    accept,     // store the bytes as they came
+};
+std::string_view to_string(BareNewlinePolicy policy);
+
+struct DataFindings {
+    std::uint64_t bare_lf = 0;
+    std::uint64_t bare_cr = 0;
+    std::uint64_t nul = 0;
+    std::uint64_t long_lines = 0;  // lines over the text-line limit
+    // "." alone on a line where a delimiter is not CRLF: <LF>.<LF>, <CRLF>.<LF>, <LF>.<CRLF>,
+    // <CR>.<CR>, ... Each is an end of data to some receiver and message content to us.
+    std::uint64_t eod_lookalikes = 0;
+    bool bare_newlines() const { return bare_lf + bare_cr > 0; }
+};
+
+class DataDecoder {
+  public:
+    // max_text_line counts the CRLF (RFC 5321 4.5.3.1.6: 1000); 0 means no limit.
+    // max_size bounds the stored content; past it the decoder only counts (0: no limit).
+    DataDecoder(BareNewlinePolicy policy, std::size_t max_text_line, std::uint64_t max_size,
+                bool keep_content);
+
+    struct Result {
+        std::size_t consumed = 0;  // bytes of the input used; the rest follows the end of data
+        bool done = false;         // the end of data was seen
+    };
+    Result feed(std::string_view data);
+
+    std::string& content() { return content_; }   // unstuffed, as stored
+    std::uint64_t size() const { return size_; }  // unstuffed octets, stored or not
+    bool oversize() const { return oversize_; }
+    const DataFindings& findings() const { return findings_; }
+
+    void reset();  // for the next message; keeps the configuration
+
+  private:
+    enum class State { line_start, mid_line, cr, dot, dot_cr };
+    void emit(const char* data, std::size_t size);
+    void emit(char c) { emit(&c, 1); }
+    void emit_newline(char bare);
+    void count_line(std::size_t octets);
+
+    BareNewlinePolicy policy_;
+    std::size_t max_text_line_;
+    std::uint64_t max_size_;
+    bool keep_content_;
+
+    State state_ = State::line_start;
+    std::string content_;
+    std::uint64_t size_ = 0;
+    bool oversize_ = false;
+    std::size_t line_length_ = 0;
+    bool line_counted_long_ = false;
+    char previous_ = '\n';  // raw byte before the current one ('\n': start of data)
+    char before_previous_ = '\r';
+    DataFindings findings_;
+};
+
+// Dot-stuffs `content` for sending (RFC 5321 4.5.2) and appends the terminating ".\r\n". Content
+// not ending in CRLF gets one first, so the end-of-data line is always a line of its own.
+void append_dot_stuffed(std::string& out, std::string_view content);
+
+}  // namespace relaylab::smtp
