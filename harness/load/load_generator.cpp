@@ -1,5 +1,6 @@
 #include "harness/load/load_generator.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <deque>
 #include <thread>
@@ -182,7 +183,10 @@ LoadResult run_load(const LoadConfig& config) {
         sources.push_back(std::make_unique<Source>(shared, *states.back()));
     }
     shared.start = Clock::now();
-    for (std::size_t slot = 0; slot < std::max<std::size_t>(1, config.concurrency); ++slot) {
+    // No more connections than messages: an idle session would only connect and QUIT.
+    std::size_t slots =
+        std::clamp<std::uint64_t>(config.concurrency, 1, std::max<std::uint64_t>(1, config.count));
+    for (std::size_t slot = 0; slot < slots; ++slot) {
         auto& state = *states[slot % threads];
         asio::co_spawn(state.context, connection_slot(shared, state, *sources[slot % threads]),
                        asio::detached);

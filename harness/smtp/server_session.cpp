@@ -339,6 +339,10 @@ void ServerSession::handle_command(std::string_view line) {
             std::string redacted(line.substr(0, line.size() - command.args.size()));
             redacted.append(command.args.substr(0, command.args.find(' ')));
             observer_->on_command(redacted + " ****");
+        } else if (command.verb == Verb::unknown && line.size() > 4 &&
+                   split_command(std::string(line.substr(0, 4)) + ' ').verb == Verb::auth) {
+            // "AUTH\tPLAIN <secret>" is no AUTH command, but it may still carry credentials.
+            observer_->on_command("(AUTH-like line redacted)");
         } else {
             observer_->on_command(line);
         }
