@@ -18,8 +18,8 @@
 
 namespace relaylab::auth {
 
-// One DKIM signature's verdict, as the DKIM verifier reports it.
-struct DkimVerdict {
+// One DKIM signature's verdict as DMARC needs it (from the DKIM verifier's DkimVerdict).
+struct DmarcDkimInput {
     std::string domain;    // d=
     std::string selector;  // s=
     std::string result;    // RFC 8601 2.7.1 value: "pass", "fail", "neutral", "temperror", ...
@@ -29,7 +29,7 @@ struct DmarcParams {
     std::string from_domain;  // the RFC5322.From domain (see from_header_domains())
     SpfResult spf_result = SpfResult::none;
     std::string spf_domain;  // the domain SPF checked: MAIL FROM's, or HELO's for a null sender
-    std::vector<DkimVerdict> dkim;
+    std::vector<DmarcDkimInput> dkim;
     // pct sampling (RFC 7489 6.6.4): the message is subject to the policy when
     // pct_sample < pct. Supply a uniform random value in [0, 100); the default always samples.
     double pct_sample = 0.0;

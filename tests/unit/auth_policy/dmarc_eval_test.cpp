@@ -28,7 +28,7 @@ const PublicSuffixList* debian_psl() {
     }
 
 DmarcParams params(const std::string& from, SpfResult spf, const std::string& spf_domain,
-                   std::vector<DkimVerdict> dkim = {}) {
+                   std::vector<DmarcDkimInput> dkim = {}) {
     DmarcParams p;
     p.from_domain = from;
     p.spf_result = spf;
