@@ -27,5 +27,8 @@ int run_command(const CommandSpec& spec, const Args& args,
 int send_main(const Args& args);
 int sink_main(const Args& args);
 int run_main(const Args& args);
+int dkim_main(const Args& args);
+int auth_main(const Args& args);
+int dns_main(const Args& args);
 
 }  // namespace relaylab::cli

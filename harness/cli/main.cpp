@@ -16,6 +16,9 @@ const std::vector<Command>& command_table() {
          send_main},
         {"sink", "accept every message, count it and discard it (like Postfix smtp-sink)",
          sink_main},
+        {"auth", "SPF, DKIM, DMARC and ARC verdicts for a message: auth check", auth_main},
+        {"dkim", "DKIM keys and signatures: keygen (PEM + DNS TXT line), sign", dkim_main},
+        {"dns", "authoritative fixture DNS server (zone files, fault rules, query log)", dns_main},
     };
     return table;
 }
@@ -24,8 +27,9 @@ void print_usage(std::ostream& out) {
     out << "usage: relaylab COMMAND [options]   (relaylab COMMAND --help for details)\n\n"
            "commands:\n";
     for (const auto& command : command_table()) {
-        out << "  " << command.name << std::string(10 - std::min<size_t>(9, command.name.size()), ' ')
-            << command.summary << '\n';
+        out << "  " << command.name
+            << std::string(10 - std::min<size_t>(9, command.name.size()), ' ') << command.summary
+            << '\n';
     }
 }
 
