@@ -26,6 +26,7 @@ constexpr auto reconnect_pause = std::chrono::milliseconds(10);
 
 struct Shared {
     const LoadConfig& config;
+    net::ClientConnectionOptions connection;  // config.connection with the per-run limits applied
     MessageFactory factory;
     std::atomic<std::uint64_t> next_index{0};
     Clock::time_point start;
@@ -123,8 +124,8 @@ class Source : public net::MessageSource {
 asio::awaitable<void> connection_slot(Shared& shared, ThreadState& state, Source& source) {
     asio::steady_timer pause(state.context);
     while (!source.exhausted() || (shared.config.rate && !state.pacer_done)) {
-        net::ConnectionOutcome outcome = co_await net::run_client_connection(
-            shared.config.server, shared.config.connection, source);
+        net::ConnectionOutcome outcome =
+            co_await net::run_client_connection(shared.config.server, shared.connection, source);
         ++state.result.connections;
         if (!outcome.error.empty() && state.result.first_error.empty()) {
             state.result.first_error = outcome.error;
@@ -174,7 +175,8 @@ std::string failure_key(const smtp::TransactionResult& result) {
 
 LoadResult run_load(const LoadConfig& config) {
     unsigned threads = std::max(1u, config.threads);
-    Shared shared{config, MessageFactory(config.message), {}, Clock::now(), {}};
+    Shared shared{config, config.connection, MessageFactory(config.message), {}, Clock::now(), {}};
+    shared.connection.messages_per_connection = config.messages_per_connection;
     shared.start_times.resize(config.count);
     std::vector<std::unique_ptr<ThreadState>> states;
     std::vector<std::unique_ptr<Source>> sources;
