@@ -45,7 +45,7 @@ struct DnsAnswer {
 
 // A blocking lookup, for tests, conformance suites and the CLI; the evaluators never call it.
 class DnsLookup {
-public:
+  public:
     virtual ~DnsLookup() = default;
     virtual DnsAnswer lookup(const DnsQuery& query) = 0;
 };
