@@ -47,12 +47,6 @@ class Source : public net::MessageSource {
   public:
     Source(Shared& shared, ThreadState& state) : shared_(shared), state_(state) {}
 
-    bool exhausted() const {
-        if (!state_.retry.empty()) return false;
-        if (shared_.config.rate) return state_.pacer_done && state_.arrivals.empty();
-        return shared_.next_index.load(std::memory_order_relaxed) >= shared_.config.count;
-    }
-
     std::optional<smtp::OutgoingMessage> try_next() override {
         if (!state_.retry.empty()) {
             auto message = std::move(state_.retry.front());
@@ -100,6 +94,10 @@ class Source : public net::MessageSource {
     }
 
     // A message that could not even be offered (no connection): counted as failed.
+    void fail(smtp::OutgoingMessage&&, const std::string& key) {
+        ++state_.result.submitted;
+        ++state_.result.failed[key];
+    }
     void fail_one(const std::string& key) {
         if (auto message = try_next()) {
             ++state_.result.submitted;
@@ -121,11 +119,46 @@ class Source : public net::MessageSource {
     ThreadState& state_;
 };
 
+// One connection's view of the source: the message that justified opening the connection comes
+// first, so no connection is opened for nothing (exactly N connections for N messages with
+// --messages-per-connection 1, and none left idle in an open loop).
+class ReservedSource : public net::MessageSource {
+  public:
+    ReservedSource(Source& inner, smtp::OutgoingMessage first)
+        : inner_(inner), reserved_(std::move(first)) {}
+
+    std::optional<smtp::OutgoingMessage> try_next() override {
+        if (reserved_) {
+            auto message = std::move(reserved_);
+            reserved_.reset();
+            return message;
+        }
+        return inner_.try_next();
+    }
+    asio::awaitable<std::optional<smtp::OutgoingMessage>> next() override {
+        if (reserved_) co_return try_next();
+        co_return co_await inner_.next();
+    }
+    void on_started(std::uint64_t id) override { inner_.on_started(id); }
+    void on_done(smtp::TransactionResult&& result) override { inner_.on_done(std::move(result)); }
+    void on_unsent(std::vector<smtp::OutgoingMessage>&& messages) override {
+        inner_.on_unsent(std::move(messages));
+    }
+    std::optional<smtp::OutgoingMessage>& reserved() { return reserved_; }
+
+  private:
+    Source& inner_;
+    std::optional<smtp::OutgoingMessage> reserved_;
+};
+
 asio::awaitable<void> connection_slot(Shared& shared, ThreadState& state, Source& source) {
     asio::steady_timer pause(state.context);
-    while (!source.exhausted() || (shared.config.rate && !state.pacer_done)) {
-        net::ConnectionOutcome outcome =
-            co_await net::run_client_connection(shared.config.server, shared.connection, source);
+    for (;;) {
+        std::optional<smtp::OutgoingMessage> first = co_await source.next();
+        if (!first) break;
+        ReservedSource slot_source(source, std::move(*first));
+        net::ConnectionOutcome outcome = co_await net::run_client_connection(
+            shared.config.server, shared.connection, slot_source);
         ++state.result.connections;
         if (!outcome.error.empty() && state.result.first_error.empty()) {
             state.result.first_error = outcome.error;
@@ -133,7 +166,7 @@ asio::awaitable<void> connection_slot(Shared& shared, ThreadState& state, Source
         if (outcome.tls.active) ++state.result.tls_versions[outcome.tls.version];
         if (!outcome.connected) {
             ++state.result.connect_failures;
-            source.fail_one("connect");
+            if (slot_source.reserved()) source.fail(std::move(*slot_source.reserved()), "connect");
         } else if (outcome.transactions == 0 && !outcome.clean) {
             // The session died before any transaction (greeting refused, TLS or AUTH failed):
             // count a message against it so that a broken server ends the run.
