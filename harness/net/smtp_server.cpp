@@ -149,7 +149,9 @@ asio::awaitable<void> SmtpServer::Impl::serve(Worker& worker, tcp::socket socket
         session.set_observer(observer.get());
     }
 
-    std::vector<char> buffer(read_buffer_size);
+    // Not a vector: zero-filling 64 KiB per connection is measurable at thousands of
+    // connections per second.
+    std::unique_ptr<char[]> buffer(new char[read_buffer_size]);
     std::size_t begin = 0;
     std::size_t end = 0;
     session.start();
@@ -195,7 +197,7 @@ asio::awaitable<void> SmtpServer::Impl::serve(Worker& worker, tcp::socket socket
             }
         }
         if (begin < end) {
-            std::size_t used = session.feed(std::string_view(buffer.data() + begin, end - begin));
+            std::size_t used = session.feed(std::string_view(buffer.get() + begin, end - begin));
             begin += used;
             if (used == 0 && !session.closed() &&
                 session.waiting_for() != smtp::ServerSession::Waiting::shell) {
@@ -225,7 +227,7 @@ asio::awaitable<void> SmtpServer::Impl::serve(Worker& worker, tcp::socket socket
                 break;
         }
         boost::system::error_code ec;
-        std::size_t n = co_await stream.read_some(buffer.data(), buffer.size(), ec);
+        std::size_t n = co_await stream.read_some(buffer.get(), read_buffer_size, ec);
         if (ec) {
             if (stream.timed_out()) {
                 ++stats.timeouts;
