@@ -51,7 +51,7 @@ configure_and_build() {  # dir, extra cmake args...
 case "$mode" in
 quickstart)
     install_missing "${build_packages[@]}"
-    configure_and_build build -DCMAKE_BUILD_TYPE=Release -DRELAYLAB_TESTS=OFF
+    configure_and_build build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DRELAYLAB_TESTS=OFF
     ./build/relaylab run
     ;;
 test)
