@@ -1,5 +1,7 @@
 #include "harness/cli/args.hpp"
 
+#include <arpa/inet.h>
+
 #include <charconv>
 #include <cmath>
 #include <sstream>
@@ -175,6 +177,17 @@ HostPort parse_host_port(std::string_view option, std::string_view text,
         throw bad("has a bad port");
     }
     result.port = static_cast<std::uint16_t>(port);
+    return result;
+}
+
+HostPort parse_listen_address(std::string_view option, std::string_view text) {
+    HostPort result = parse_host_port(option, text);
+    unsigned char address[sizeof(in6_addr)];
+    if (inet_pton(AF_INET, result.host.c_str(), address) != 1 &&
+        inet_pton(AF_INET6, result.host.c_str(), address) != 1) {
+        throw UsageError(std::string(option) + ": '" + result.host +
+                         "' is not an IP address (listen on an address, e.g. 127.0.0.1:2525)");
+    }
     return result;
 }
 

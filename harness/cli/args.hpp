@@ -84,5 +84,8 @@ struct HostPort {
 };
 HostPort parse_host_port(std::string_view option, std::string_view text,
                          std::string_view default_host = "127.0.0.1");
+// The same for an address to listen on: the host must be an IPv4 or IPv6 literal (a server
+// binds to an address, not a name), else UsageError.
+HostPort parse_listen_address(std::string_view option, std::string_view text);
 
 }  // namespace relaylab::cli

@@ -53,7 +53,7 @@ int dns_body(const ParsedArgs& args) {
     if (zone_files.empty()) throw UsageError("--zone FILE is required (one per zone)");
     auto listen_text = args.get("--listen");
     if (!listen_text) throw UsageError("--listen ADDR:PORT is required (port 0: any free port)");
-    HostPort listen = parse_host_port("--listen", *listen_text);
+    HostPort listen = parse_listen_address("--listen", *listen_text);
     auto max_udp = args.get_uint("--max-udp", fx::default_max_udp_payload, 512, 4096);
     auto duration = args.get_uint("--duration", 0, 0, max_duration_s);
 

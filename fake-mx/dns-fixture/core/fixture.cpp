@@ -268,6 +268,25 @@ Decision Fixture::handle_query(std::span<const std::uint8_t> bytes, Transport tr
         LDNS_NSCOUNT(bytes.data()) != 0) {
         return refuse(LDNS_RCODE_FORMERR);
     }
+    const char cache_tag = transport == Transport::udp ? 'u' : 't';
+    bool fault_checked = false;
+    std::optional<AppliedFault> fault;
+    if (const CachedReply* hit = cache_.find(cache_tag, bytes)) {
+        if (!faults_.empty()) {
+            fault = faults_.match(hit->name, hit->type_code);
+            fault_checked = true;
+        }
+        if (!fault) {
+            decision.reply = hit->wire;
+            std::copy(bytes.begin(), bytes.begin() + 2, decision.reply->begin());  // the ID
+            log.name = hit->name;
+            log.type = hit->type;
+            log.rcode = hit->rcode;
+            log.answers = hit->answers;
+            log.truncated = hit->truncated;
+            return decision;
+        }
+    }
     ldns_pkt* raw = nullptr;
     if (ldns_wire2pkt(&raw, bytes.data(), bytes.size()) != LDNS_STATUS_OK) {
         return refuse(LDNS_RCODE_FORMERR);
@@ -318,7 +337,8 @@ Decision Fixture::handle_query(std::span<const std::uint8_t> bytes, Transport tr
         return send(responder.reply(LDNS_RCODE_REFUSED, false));
     }
 
-    if (auto fault = faults_.match(log.name, query.type)) {
+    if (!fault_checked) fault = faults_.match(log.name, query.type);
+    if (fault) {
         log.fault = std::string(to_string(fault->action));
         log.fault_rule = fault->label;
         switch (fault->action) {
@@ -348,7 +368,13 @@ Decision Fixture::handle_query(std::span<const std::uint8_t> bytes, Transport tr
                 break;  // over TCP the full answer goes out: that is the point of the retry
         }
     }
-    return send(responder.answer());
+    send(responder.answer());
+    if (!fault && decision.reply) {
+        cache_.insert(cache_tag, bytes,
+                      CachedReply{*decision.reply, log.name, query.type, log.type, log.rcode,
+                                  log.answers, log.truncated});
+    }
+    return decision;
 }
 
 }  // namespace relaylab::dns::fixture

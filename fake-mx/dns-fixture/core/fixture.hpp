@@ -12,6 +12,7 @@
 
 #include "fake-mx/dns-fixture/core/fault_rules.hpp"
 #include "fake-mx/dns-fixture/core/query_log.hpp"
+#include "fake-mx/dns-fixture/core/reply_cache.hpp"
 #include "fake-mx/dns-fixture/core/zone.hpp"
 
 namespace relaylab::dns::fixture {
@@ -42,6 +43,7 @@ class Fixture {
     ZoneSet zones_;
     FaultEngine faults_;
     FixtureOptions options_;
+    ReplyCache cache_;
 };
 
 }  // namespace relaylab::dns::fixture

@@ -188,6 +188,9 @@ expect "broken zone: message names file and line" 'broken\.zone:5:' "$err"
 err=$("$relaylab" dns --zone "$here/zones/interop.test.zone" --faults "$here/zones/broken.zone" --listen 127.0.0.1:0 2>&1)
 code=$?
 if [ "$code" -eq 2 ]; then pass "bad fault file: exit code 2"; else fail "bad fault file: exit code" "got $code: $err"; fi
+err=$("$relaylab" dns --zone "$here/zones/interop.test.zone" --listen localhost:0 2>&1)
+code=$?
+if [ "$code" -eq 2 ]; then pass "host name as listen address: exit code 2"; else fail "host name as listen address: exit code" "got $code: $err"; fi
 
 kill "$server_pid" && wait "$server_pid"
 code=$?

@@ -1,6 +1,7 @@
 // The fixture's answers, judged by the resolver's own parser and by the raw header bits:
 // AA, NXDOMAIN vs NODATA with the SOA, CNAME chains, wildcards, EDNS, truncation, REFUSED,
 // FORMERR for malformed queries.
+#include <algorithm>
 #include <catch2/catch.hpp>
 
 #include "fake-mx/dns-fixture/core/fixture.hpp"
@@ -301,4 +302,52 @@ TEST_CASE("the query log entry describes the exchange", "[dns][fixture]") {
     auto line = to_json_line(got.decision.log);
     CHECK(line.find("\"fault\":null") != std::string::npos);
     CHECK(line.rfind("{\"time\":", 0) == 0);
+}
+
+TEST_CASE("repeated questions come from the reply cache with the asker's ID", "[dns][fixture]") {
+    Fixture fixture = make_fixture();
+    auto first =
+        fixture.handle_query(build_query(0x1111, "fixture.test", RrType::mx, 1232), Transport::udp);
+    auto second =
+        fixture.handle_query(build_query(0x2222, "fixture.test", RrType::mx, 1232), Transport::udp);
+    REQUIRE(first.reply);
+    REQUIRE(second.reply);
+    CHECK((*second.reply)[0] == 0x22);
+    CHECK((*second.reply)[1] == 0x22);
+    CHECK(std::equal(first.reply->begin() + 2, first.reply->end(), second.reply->begin() + 2,
+                     second.reply->end()));
+    CHECK(parse_response(*second.reply, 0x2222, "fixture.test", RrType::mx).answer.status ==
+          Status::ok);
+    CHECK(second.log.name == "fixture.test");
+    CHECK(second.log.type == "MX");
+    CHECK(second.log.rcode == "NOERROR");
+    CHECK(second.log.id == 0x2222);
+    CHECK(second.log.answers == first.log.answers);
+
+    SECTION("UDP and TCP answers are kept apart (truncation differs)") {
+        auto udp = ask(fixture, "long.fixture.test", RrType::txt, 0);
+        auto tcp = ask(fixture, "long.fixture.test", RrType::txt, 0, Transport::tcp);
+        auto udp_again = ask(fixture, "long.fixture.test", RrType::txt, 0);
+        CHECK(tc_bit(*udp.decision.reply));
+        CHECK_FALSE(tc_bit(*tcp.decision.reply));
+        CHECK(tc_bit(*udp_again.decision.reply));
+    }
+}
+
+TEST_CASE("fault rules still apply to questions whose answer is cached", "[dns][fixture]") {
+    FaultRule rule;
+    rule.name = "fixture.test";
+    rule.action = FaultAction::servfail;
+    rule.first = 2;
+    Fixture fixture = make_fixture({rule});
+    // Warm the cache with a question the rule does not match, then ask the matching one.
+    CHECK(rcode(*ask(fixture, "www.fixture.test", RrType::a).decision.reply) == 0);
+    CHECK(rcode(*ask(fixture, "fixture.test", RrType::mx).decision.reply) == 2);
+    CHECK(rcode(*ask(fixture, "fixture.test", RrType::mx).decision.reply) == 2);
+    auto third = ask(fixture, "fixture.test", RrType::mx);  // budget spent: the real answer
+    CHECK(rcode(*third.decision.reply) == 0);
+    CHECK(third.decision.log.fault.empty());
+    auto fourth = ask(fixture, "fixture.test", RrType::mx);  // now from the cache
+    CHECK(rcode(*fourth.decision.reply) == 0);
+    CHECK(third.parsed.answer.records.size() == fourth.parsed.answer.records.size());
 }
