@@ -13,9 +13,16 @@ if(NOT RELAYLAB_FUZZ)
 endif()
 
 # A test binary per library: one Catch2 main per binary, labelled for ctest -L.
+if(NOT RELAYLAB_FUZZ AND RELAYLAB_TESTS)
+  add_library(relaylab_catch_main STATIC ${PROJECT_SOURCE_DIR}/tests/catch_main.cpp)
+  target_link_libraries(relaylab_catch_main PUBLIC Catch2::Catch2)
+endif()
+
+# A test binary per library: Catch2's main comes from relaylab_catch_main unless the binary
+# defines its own (CATCH_CONFIG_RUNNER); labelled for ctest -L.
 function(relaylab_catch_test name label)
   add_executable(${name} ${ARGN})
-  target_link_libraries(${name} PRIVATE Catch2::Catch2)
+  target_link_libraries(${name} PRIVATE relaylab_catch_main Catch2::Catch2)
   add_test(NAME ${name} COMMAND ${name})
   set_tests_properties(${name} PROPERTIES LABELS ${label} TIMEOUT 300)
 endfunction()

@@ -8,61 +8,14 @@
 
 #include "harness/cli/commands.hpp"
 #include "harness/dns/resolver_config.hpp"
-#include "harness/dns/sync_resolver.hpp"
-#include "probes/auth/arc_verify.hpp"
-#include "probes/auth/dkim_verify.hpp"
-#include "probes/auth/dmarc_eval.hpp"
-#include "probes/auth/dmarc_from.hpp"
+#include "probes/auth/async/resolver_lookup.hpp"
 #include "probes/auth/message_headers.hpp"
-#include "probes/auth/org_domain.hpp"
-#include "probes/auth/spf_eval.hpp"
+#include "probes/auth/message_judge.hpp"
+#include "probes/auth/verdict_format.hpp"
 
 namespace relaylab::cli {
 
 namespace {
-
-// The evaluators' blocking DNS interface over relaylab's resolver.
-class ResolverLookup : public auth::DnsLookup {
-  public:
-    explicit ResolverLookup(dns::ResolverConfig config) : resolver_(std::move(config)) {}
-
-    auth::DnsAnswer lookup(const auth::DnsQuery& query) override {
-        dns::Answer answer = resolver_.lookup(query.name, static_cast<dns::RrType>(query.type));
-        auth::DnsAnswer out;
-        switch (answer.status) {
-            case dns::Status::ok:
-                out.status = auth::DnsStatus::ok;
-                break;
-            case dns::Status::nxdomain:
-                out.status = auth::DnsStatus::nxdomain;
-                break;
-            case dns::Status::nodata:
-                out.status = auth::DnsStatus::nodata;
-                break;
-            case dns::Status::servfail:
-                out.status = auth::DnsStatus::servfail;
-                break;
-            case dns::Status::timeout:
-                out.status = auth::DnsStatus::timeout;
-                break;
-        }
-        for (const auto& record : answer.records) {
-            if (const auto* txt = std::get_if<dns::TxtData>(&record.data)) {
-                out.records.push_back(txt->joined());
-            } else if (const auto* address = std::get_if<dns::AddressData>(&record.data)) {
-                out.records.push_back(address->address);
-            } else if (const auto* mx = std::get_if<dns::MxData>(&record.data)) {
-                out.records.push_back(mx->exchange);
-            } else if (const auto* name = std::get_if<dns::NameData>(&record.data)) {
-                out.records.push_back(name->name);
-            }
-        }
-        return out;
-    }
-
-  private:
-    dns::SyncResolver resolver_;
-};
 
 const CommandSpec& check_spec() {
     static const CommandSpec spec{
@@ -120,77 +73,30 @@ int check(const ParsedArgs& args) {
     } else {
         resolver_config = dns::config_from_resolv_conf();
     }
-    ResolverLookup lookup(std::move(resolver_config));
+    auth::SyncResolverLookup lookup(std::move(resolver_config));
     std::string psl_error;
-    auto psl = auth::PublicSuffixList::load(args.get_or("--psl", auth::kDebianPublicSuffixList),
-                                            &psl_error);
-    if (!psl) throw UsageError("--psl: " + psl_error);
+    auth::JudgeOptions options;
+    options.psl = auth::PublicSuffixList::load(args.get_or("--psl", auth::kDebianPublicSuffixList),
+                                               &psl_error);
+    if (!options.psl) throw UsageError("--psl: " + psl_error);
 
-    auth::SpfParams spf_params;
-    spf_params.ip = *args.get("--ip");
-    spf_params.helo = *args.get("--helo");
-    spf_params.mail_from = *args.get("--mail-from");
-    spf_params.receiver = "relaylab.test";
-    spf_params.timestamp = static_cast<std::int64_t>(std::time(nullptr));
-    auth::SpfOutcome spf = auth::evaluate_spf(spf_params, lookup);
-
-    std::vector<auth::DkimVerdict> dkim = auth::verify_dkim(message, lookup);
-    auth::ArcVerdict arc = auth::verify_arc(message, lookup);
-
-    // DMARC needs exactly one From domain (RFC 7489 6.6.1).
-    auth::DmarcOutcome dmarc;
-    auto parsed = auth::parse_message(message);
-    std::vector<std::string> from_domains;
-    std::size_t from_fields = 0;
-    if (parsed.message) {
-        for (const auto& field : parsed.message->headers) {
-            if (!auth::iequals(field.name(), "From")) continue;
-            ++from_fields;
-            for (auto& domain : auth::from_header_domains(auth::unfold(field.value()))) {
-                from_domains.push_back(std::move(domain));
-            }
-        }
-    }
-    if (!parsed.message) {
-        dmarc.result = auth::DmarcResult::permerror;
-        dmarc.reason = "message not parseable: " + parsed.error;
-    } else if (from_fields != 1 || from_domains.size() != 1) {
-        dmarc.result = auth::DmarcResult::permerror;
-        dmarc.reason = "need exactly one From address (RFC 7489 6.6.1); found " +
-                       std::to_string(from_domains.size()) + " in " + std::to_string(from_fields) +
-                       " From fields";
-    } else {
-        auth::DmarcParams params;
-        params.from_domain = from_domains.front();
-        params.spf_result = spf.result;
-        params.spf_domain = spf.domain;
-        for (const auto& verdict : dkim) {
-            params.dkim.push_back({verdict.domain, verdict.selector,
-                                   std::string(auth::dkim_result_name(verdict.result))});
-        }
-        dmarc = auth::evaluate_dmarc(params, *psl, lookup);
-    }
+    auth::JudgeInput input;
+    input.client_ip = *args.get("--ip");
+    input.helo = *args.get("--helo");
+    input.mail_from = *args.get("--mail-from");
+    input.message = std::move(message);
+    const auth::Verdicts verdicts = auth::judge_message(input, lookup, options);
+    const auth::SpfVerdict& spf = verdicts.spf;
+    const auth::DmarcVerdict& dmarc = verdicts.dmarc;
+    const auth::ArcVerdict& arc = verdicts.arc;
 
     if (args.has("--json")) {
-        nlohmann::json out;
-        out["spf"] = {{"result", auth::to_string(spf.result)}, {"reason", spf.reason}};
-        out["dkim"] = nlohmann::json::array();
-        for (const auto& verdict : dkim) {
-            out["dkim"].push_back({{"domain", verdict.domain},
-                                   {"selector", verdict.selector},
-                                   {"result", auth::dkim_result_name(verdict.result)},
-                                   {"reason", verdict.reason}});
-        }
-        out["dmarc"] = {{"result", auth::to_string(dmarc.result)},
-                        {"policy", auth::to_string(dmarc.policy)},
-                        {"reason", dmarc.reason}};
-        out["arc"] = {{"result", auth::arc_result_name(arc.result)}, {"reason", arc.reason}};
-        std::cout << out.dump() << std::endl;
+        std::cout << auth::to_json(verdicts).dump() << std::endl;
         return exit_ok;
     }
     std::cout << "spf:   " << auth::to_string(spf.result) << " (" << spf.reason << ")\n";
-    if (dkim.empty()) std::cout << "dkim:  none (no DKIM-Signature)\n";
-    for (const auto& verdict : dkim) {
+    if (verdicts.dkim.empty()) std::cout << "dkim:  none (no DKIM-Signature)\n";
+    for (const auto& verdict : verdicts.dkim) {
         std::cout << "dkim:  " << auth::dkim_result_name(verdict.result) << " d=" << verdict.domain
                   << " s=" << verdict.selector << " (" << verdict.reason << ")\n";
     }

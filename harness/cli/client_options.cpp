@@ -13,8 +13,13 @@ void add_client_options(CommandSpec& spec) {
             {"--starttls", "", "require STARTTLS (fail if not offered)"},
             {"--starttls-optional", "", "use STARTTLS when offered"},
             {"--tls", "", "implicit TLS from the first byte (port 465 style)"},
-            {"--ca-file", "FILE", "verify the server certificate against FILE (default: no check)"},
-            {"--sni", "NAME", "TLS server name (default: the host of --server)"},
+            {"--tls-ca", "FILE",
+             "verify the server's chain against FILE and its name (default: no check)"},
+            {"--tls-servername", "NAME",
+             "TLS server name sent (SNI) and verified (default: the host of --server)"},
+            {"--tls-versions", "any|1.2|1.3", "TLS versions allowed (default any: 1.2 and 1.3)"},
+            {"--ca-file", "FILE", "same as --tls-ca"},
+            {"--sni", "NAME", "same as --tls-servername"},
             {"--auth", "USER:PASS", "SMTP AUTH (PLAIN, else LOGIN)"},
             {"--helo", "NAME", "EHLO/HELO name (default relaylab.test)"},
             {"--chunking", "", "use BDAT (RFC 3030) when the server offers CHUNKING"},
@@ -32,13 +37,35 @@ net::ClientConnectionOptions client_options(const ParsedArgs& args, const std::s
     if (args.has("--starttls")) session.starttls = smtp::TlsMode::required;
     if (args.has("--starttls-optional")) session.starttls = smtp::TlsMode::opportunistic;
     session.implicit_tls = args.has("--tls");
+    // Two spellings each: --ca-file/--sni came first; --tls-* matches the server options.
+    auto either = [&](std::string_view name, std::string_view alias) -> std::optional<std::string> {
+        if (args.has(name) && args.has(alias)) {
+            throw UsageError(std::string(name) + " and " + std::string(alias) + " are the same");
+        }
+        if (auto value = args.get(name)) return value;
+        return args.get(alias);
+    };
+    auto ca_file = either("--tls-ca", "--ca-file");
+    auto server_name = either("--tls-servername", "--sni");
+    net::TlsVersions versions = net::TlsVersions::any;
+    if (auto text = args.get("--tls-versions")) {
+        auto parsed = net::parse_tls_versions(*text);
+        if (!parsed) throw UsageError("--tls-versions: '" + *text + "' is not any, 1.2 or 1.3");
+        versions = *parsed;
+    }
+    if (tls_modes == 0 && (ca_file || server_name || args.has("--tls-versions"))) {
+        // Otherwise a verification the user asked for would silently never happen.
+        throw UsageError(
+            "--tls-ca, --tls-servername and --tls-versions need --starttls, "
+            "--starttls-optional or --tls");
+    }
     if (tls_modes > 0) {
         try {
-            options.tls = net::make_client_context(args.get_or("--ca-file", ""));
+            options.tls = net::make_client_context(ca_file.value_or(""), versions);
         } catch (const std::exception& e) {
-            throw UsageError("--ca-file: " + std::string(e.what()));
+            throw UsageError("--tls-ca: " + *ca_file + ": " + e.what());
         }
-        options.sni = args.get_or("--sni", host);
+        options.sni = server_name.value_or(host);
     }
     if (auto auth = args.get("--auth")) {
         auto colon = auth->find(':');

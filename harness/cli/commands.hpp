@@ -30,5 +30,6 @@ int run_main(const Args& args);
 int dkim_main(const Args& args);
 int auth_main(const Args& args);
 int dns_main(const Args& args);
+int fake_mx_main(const Args& args);
 
 }  // namespace relaylab::cli

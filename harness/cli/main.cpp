@@ -19,6 +19,8 @@ const std::vector<Command>& command_table() {
         {"auth", "SPF, DKIM, DMARC and ARC verdicts for a message: auth check", auth_main},
         {"dkim", "DKIM keys and signatures: keygen (PEM + DNS TXT line), sign", dkim_main},
         {"dns", "authoritative fixture DNS server (zone files, fault rules, query log)", dns_main},
+        {"fake-mx", "simulated receiving MTAs: behaviours, capture, verdicts, HTTP API",
+         fake_mx_main},
     };
     return table;
 }

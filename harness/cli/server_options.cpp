@@ -19,6 +19,13 @@ void add_server_options(CommandSpec& spec) {
             {"--starttls", "", "offer STARTTLS (a self-signed certificate unless --tls-cert)"},
             {"--tls-cert", "FILE", "PEM certificate chain for STARTTLS and --tls-listen"},
             {"--tls-key", "FILE", "PEM private key for --tls-cert"},
+            {"--tls-variant", "VARIANT",
+             "certificate: valid, self-signed, expired, wrong-host (default: self-signed)"},
+            {"--tls-ca-dir", "DIR",
+             "test CA issuing valid/expired/wrong-host certs (created if absent; trust "
+             "DIR/ca.pem)"},
+            {"--tls-versions", "any|1.2|1.3", "TLS versions offered (default any: 1.2 and 1.3)"},
+            {"--broken-starttls", "", "offer STARTTLS, answer 220, then fail the TLS handshake"},
             {"--require-tls", "", "refuse MAIL before STARTTLS (530 5.7.0)"},
             {"--auth", "USER:PASS", "offer AUTH PLAIN LOGIN (after TLS); only USER:PASS passes"},
             {"--auth-without-tls", "", "offer AUTH on plaintext sessions too"},
@@ -30,6 +37,67 @@ void add_server_options(CommandSpec& spec) {
             {"--line-limit", "OCTETS", "text line limit in DATA (default 1000; 0: none)"},
             {"--timeout", "SECONDS", "command and data timeouts (default 300, RFC 5321 4.5.3.2.7)"},
         });
+}
+
+std::shared_ptr<boost::asio::ssl::context> server_tls_context(const ParsedArgs& args,
+                                                              const std::string& hostname) {
+    net::TlsVersions versions = net::TlsVersions::any;
+    if (auto text = args.get("--tls-versions")) {
+        auto parsed = net::parse_tls_versions(*text);
+        if (!parsed) throw UsageError("--tls-versions: '" + *text + "' is not any, 1.2 or 1.3");
+        versions = *parsed;
+    }
+    std::optional<net::TlsVariant> variant;
+    if (auto text = args.get("--tls-variant")) {
+        variant = net::parse_tls_variant(*text);
+        if (!variant) {
+            throw UsageError("--tls-variant: '" + *text +
+                             "' is not valid, self-signed, expired or wrong-host");
+        }
+    } else if (args.has("--tls-ca-dir")) {
+        variant = net::TlsVariant::valid;
+    }
+    if (args.has("--tls-cert") != args.has("--tls-key")) {
+        throw UsageError("--tls-cert and --tls-key go together");
+    }
+    if (variant && args.has("--tls-cert")) {
+        throw UsageError("--tls-variant/--tls-ca-dir and --tls-cert: choose one certificate");
+    }
+    // --broken-starttls alone needs no certificate: its handshake never gets that far.
+    bool want_tls =
+        args.has("--starttls") || args.has("--tls-listen") || args.has("--tls-cert") || variant;
+    if (!want_tls) {
+        if (args.has("--tls-versions")) {
+            throw UsageError("--tls-versions needs TLS: --starttls, --tls-listen or --tls-variant");
+        }
+        return nullptr;
+    }
+    if (args.has("--tls-cert")) {
+        try {
+            return net::make_server_context_from_files(*args.get("--tls-cert"),
+                                                       *args.get("--tls-key"), versions);
+        } catch (const std::exception& e) {
+            throw UsageError("--tls-cert/--tls-key: " + std::string(e.what()));
+        }
+    }
+    if (!variant) {
+        return net::make_server_context(net::make_self_signed_certificate(hostname), versions);
+    }
+    std::optional<net::TestCa> ca;
+    if (*variant != net::TlsVariant::self_signed) {
+        auto dir = args.get("--tls-ca-dir");
+        if (!dir) {
+            throw UsageError("--tls-variant " + std::string(net::to_string(*variant)) +
+                             " needs --tls-ca-dir DIR (the test CA that issues it; clients "
+                             "trust DIR/ca.pem)");
+        }
+        try {
+            ca = net::load_or_create_test_ca(*dir);
+        } catch (const std::exception& e) {
+            throw UsageError("--tls-ca-dir: " + std::string(e.what()));
+        }
+    }
+    return net::make_variant_server_context(*variant, hostname, versions, ca ? &*ca : nullptr);
 }
 
 net::SmtpServerConfig server_options(const ParsedArgs& args) {
@@ -44,22 +112,11 @@ net::SmtpServerConfig server_options(const ParsedArgs& args) {
     auto& session = config.session;
     session.hostname = args.get_or("--hostname", "relaylab.test");
     config.threads = static_cast<unsigned>(args.get_uint("--threads", 1, 1, 64));
-    bool want_tls = args.has("--starttls") || args.has("--tls-listen") || args.has("--tls-cert");
-    if (args.has("--tls-cert") != args.has("--tls-key")) {
-        throw UsageError("--tls-cert and --tls-key go together");
-    }
-    if (want_tls) {
-        try {
-            config.tls =
-                args.has("--tls-cert")
-                    ? net::make_server_context_from_files(*args.get("--tls-cert"),
-                                                          *args.get("--tls-key"))
-                    : net::make_server_context(net::make_self_signed_certificate(session.hostname));
-        } catch (const std::exception& e) {
-            throw UsageError("--tls-cert/--tls-key: " + std::string(e.what()));
-        }
-    }
-    session.extensions.starttls = args.has("--starttls") || args.has("--tls-cert");
+    config.tls = server_tls_context(args, session.hostname);
+    config.broken_starttls = args.has("--broken-starttls");
+    session.extensions.starttls = args.has("--starttls") || args.has("--tls-cert") ||
+                                  args.has("--tls-variant") || args.has("--tls-ca-dir") ||
+                                  config.broken_starttls;
     session.require_tls = args.has("--require-tls");
     if (session.require_tls && !session.extensions.starttls) {
         throw UsageError("--require-tls needs --starttls");

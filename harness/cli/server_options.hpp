@@ -9,6 +9,11 @@ namespace relaylab::cli {
 
 void add_server_options(CommandSpec& spec);
 net::SmtpServerConfig server_options(const ParsedArgs& args);
+// The server TLS context the options ask for (--tls-cert/--tls-key, --tls-variant,
+// --tls-ca-dir, --tls-versions), with certificates for `hostname`; nullptr when no option asks
+// for TLS. Throws UsageError naming the option.
+std::shared_ptr<boost::asio::ssl::context> server_tls_context(const ParsedArgs& args,
+                                                              const std::string& hostname);
 
 // Blocks SIGINT and SIGTERM in every thread started afterwards; wait_for_signal() takes them.
 void block_stop_signals();

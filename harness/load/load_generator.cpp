@@ -169,8 +169,14 @@ asio::awaitable<void> connection_slot(Shared& shared, ThreadState& state, Source
             if (slot_source.reserved()) source.fail(std::move(*slot_source.reserved()), "connect");
         } else if (outcome.transactions == 0 && !outcome.clean) {
             // The session died before any transaction (greeting refused, TLS or AUTH failed):
-            // count a message against it so that a broken server ends the run.
-            source.fail_one("session");
+            // count the message held for it (or the next one) as failed, so that a broken
+            // server ends the run and the exit code says so.
+            std::string key = outcome.error.find("TLS") != std::string::npos ? "tls" : "session";
+            if (slot_source.reserved()) {
+                source.fail(std::move(*slot_source.reserved()), key);
+            } else {
+                source.fail_one(key);
+            }
         } else {
             continue;
         }
@@ -202,7 +208,7 @@ std::string failure_key(const smtp::TransactionResult& result) {
     if (result.final.code != 0) return std::to_string(result.final.code);
     std::string text = result.final.text();
     if (text.rfind("timeout", 0) == 0) return "timeout";
-    if (text.rfind("TLS", 0) == 0) return "tls";
+    if (text.find("TLS") != std::string::npos) return "tls";
     return "connection";
 }
 

@@ -1,5 +1,6 @@
 #include "harness/net/smtp_server.hpp"
 
+#include <algorithm>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -9,6 +10,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <cstdio>
 #include <list>
+#include <optional>
 #include <system_error>
 #include <thread>
 
@@ -27,9 +29,16 @@ constexpr std::size_t output_flush_threshold = 64 * 1024;
 
 using ReusePort = asio::detail::socket_option::boolean<SOL_SOCKET, SO_REUSEPORT>;
 
+// A fatal TLS alert record: content type alert (21), record version TLS 1.2, length 2, level
+// fatal (2), description handshake_failure (40) — RFC 8446 6 and RFC 5246 7.2.
+constexpr char handshake_failure_alert[] = {0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 0x28};
+// How much of the ClientHello the broken-STARTTLS server reads before it answers with the alert.
+constexpr std::size_t client_hello_read_size = 16 * 1024;
+
 struct LiveConnection {
     SmtpStream* stream = nullptr;
     bool stop_requested = false;
+    asio::steady_timer* tarpit_pause = nullptr;  // set while a reply drips; stop() cancels it
 };
 
 // Declaration order matters: destroying the context destroys suspended sessions, which
@@ -70,6 +79,9 @@ struct SmtpServer::Impl {
                                       const ListenerConfig& listener);
     asio::awaitable<void> serve(Worker& worker, tcp::socket socket, const ListenerConfig& listener);
     asio::awaitable<bool> flush(SmtpStream& stream, std::string& output);
+    asio::awaitable<bool> drip(SmtpStream& stream, std::string& output,
+                               const smtp::Decision& decision, LiveConnection& live);
+    asio::awaitable<void> fail_starttls(SmtpStream& stream);
 };
 
 asio::awaitable<void> SmtpServer::Impl::accept_loop(Worker& worker, tcp::acceptor& acceptor,
@@ -97,9 +109,67 @@ asio::awaitable<bool> SmtpServer::Impl::flush(SmtpStream& stream, std::string& o
     co_return !ec;
 }
 
+// Tarpit: the reply leaves in small pieces with a pause between them. Each write has the write
+// timeout; each pause is bounded by the decision itself. A stopping server stops dripping and
+// lets the normal flush send the rest, so stop() is not held up by a slow tarpit.
+asio::awaitable<bool> SmtpServer::Impl::drip(SmtpStream& stream, std::string& output,
+                                             const smtp::Decision& decision, LiveConnection& live) {
+    std::size_t chunk = std::max<std::size_t>(1, decision.drip_chunk_bytes);
+    asio::steady_timer pause(stream.socket().get_executor());
+    live.tarpit_pause = &pause;
+    struct Unregister {
+        LiveConnection& live;
+        ~Unregister() { live.tarpit_pause = nullptr; }
+    } unregister{live};
+    std::size_t sent = 0;
+    while (sent < output.size() && !live.stop_requested && !stopping) {
+        std::size_t n = std::min(chunk, output.size() - sent);
+        stream.expires_after(config.timeouts.write);
+        boost::system::error_code ec;
+        co_await stream.write_all(std::string_view(output).substr(sent, n), ec);
+        if (ec) {
+            output.clear();
+            co_return false;
+        }
+        sent += n;
+        // stop() may have come while the write was in flight: then there is no wait to cancel.
+        if (sent == output.size() || live.stop_requested || stopping) break;
+        // Nothing is pending on the socket while we pause: keep the watchdog quiet meanwhile.
+        stream.expires_after(decision.drip_interval + config.timeouts.write);
+        pause.expires_after(decision.drip_interval);
+        co_await pause.async_wait(nothrow);
+    }
+    output.erase(0, sent);
+    co_return true;
+}
+
+// See SmtpServerConfig::broken_starttls. Reading the ClientHello first matters: closing with
+// unread bytes makes the kernel send a reset that can overtake the alert.
+asio::awaitable<void> SmtpServer::Impl::fail_starttls(SmtpStream& stream) {
+    std::unique_ptr<char[]> hello(new char[client_hello_read_size]);
+    boost::system::error_code ec;
+    stream.expires_after(config.timeouts.tls_handshake);
+    co_await stream.read_some(hello.get(), client_hello_read_size, ec);
+    if (!ec) {
+        stream.expires_after(config.timeouts.write);
+        co_await stream.write_all(
+            std::string_view(handshake_failure_alert, sizeof handshake_failure_alert), ec);
+    }
+    if (!ec) {
+        // Half-close, then wait (bounded) for the client to hang up after reading the alert.
+        boost::system::error_code ignored;
+        stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+        stream.expires_after(config.timeouts.shutdown_grace);
+        while (!ec)
+            co_await stream.read_some(hello.get(), client_hello_read_size, ec);
+    }
+    stream.close();
+}
+
 asio::awaitable<void> SmtpServer::Impl::serve(Worker& worker, tcp::socket socket,
                                               const ListenerConfig& listener) {
     std::uint64_t number = ++next_connection;
+    const auto connected_at = std::chrono::system_clock::now();
     ++stats.connections;
     SmtpStream stream(std::move(socket));
     if (stats.active >= config.max_connections) {
@@ -140,8 +210,16 @@ asio::awaitable<void> SmtpServer::Impl::serve(Worker& worker, tcp::socket socket
     info.client_address = stream.remote_endpoint().address().to_string();
     info.client_port = stream.remote_endpoint().port();
     info.tls = listener.implicit_tls;
+    // Declared before the session so that it runs after the session and observer are gone.
+    struct CloseNotice {
+        const std::function<void(const smtp::ConnectionInfo&)>& on_close;
+        const smtp::ConnectionInfo& info;
+        ~CloseNotice() {
+            if (on_close) on_close(info);
+        }
+    } close_notice{config.on_close, info};
     smtp::ServerConfig session_config = config.session;
-    session_config.tls_available = config.tls != nullptr;
+    session_config.tls_available = config.tls != nullptr || config.broken_starttls;
     smtp::ServerSession session(session_config, info);
     std::unique_ptr<smtp::SessionObserver> observer;
     if (config.observe) {
@@ -154,6 +232,8 @@ asio::awaitable<void> SmtpServer::Impl::serve(Worker& worker, tcp::socket socket
     std::unique_ptr<char[]> buffer(new char[read_buffer_size]);
     std::size_t begin = 0;
     std::size_t end = 0;
+    // Bytes still to read before a mid-DATA drop (Decision::drop_after_bytes); empty: none.
+    std::optional<std::uint64_t> drop_budget;
     session.start();
     for (;;) {
         while (auto action = session.poll()) {
@@ -161,16 +241,33 @@ asio::awaitable<void> SmtpServer::Impl::serve(Worker& worker, tcp::socket socket
                 case smtp::ServerSession::Action::decide: {
                     // Replies already queued go out before a decision that may take its time.
                     if (!co_await flush(stream, session.output())) co_return;
-                    DecisionContext context{session, session.pending_phase(), number, stream.tls()};
+                    DecisionContext context{session, session.pending_phase(), number, stream.tls(),
+                                            connected_at};
                     // Not a ?: around co_await: g++ 12 mis-destroys the temporaries there.
                     smtp::Decision decision;
                     if (config.decide) decision = co_await config.decide(context);
+                    if (context.phase == smtp::Phase::data_end) drop_budget.reset();
                     session.decide(decision);
+                    if (decision.drip_interval.count() > 0 && !session.output().empty()) {
+                        if (!co_await drip(stream, session.output(), decision, *live)) co_return;
+                    }
+                    if (decision.drop_after_bytes && context.phase == smtp::Phase::data) {
+                        auto waiting = session.waiting_for();
+                        if (waiting == smtp::ServerSession::Waiting::data ||
+                            waiting == smtp::ServerSession::Waiting::bdat_chunk) {
+                            drop_budget = *decision.drop_after_bytes;
+                        }
+                    }
                     break;
                 }
                 case smtp::ServerSession::Action::start_tls: {
                     if (!co_await flush(stream, session.output())) co_return;
                     begin = end = 0;  // plaintext sent after STARTTLS is dropped (RFC 3207 6)
+                    if (config.broken_starttls) {
+                        ++stats.tls_failures;
+                        co_await fail_starttls(stream);
+                        co_return;
+                    }
                     boost::system::error_code ec;
                     stream.expires_after(config.timeouts.tls_handshake);
                     co_await stream.handshake(*config.tls, asio::ssl::stream_base::server, "", ec);
@@ -183,6 +280,7 @@ asio::awaitable<void> SmtpServer::Impl::serve(Worker& worker, tcp::socket socket
                     break;
                 }
                 case smtp::ServerSession::Action::message: {
+                    drop_budget.reset();
                     smtp::ReceivedMessage message = session.take_message();
                     ++stats.messages;
                     stats.bytes += message.size;
@@ -196,8 +294,18 @@ asio::awaitable<void> SmtpServer::Impl::serve(Worker& worker, tcp::socket socket
                     co_return;
             }
         }
+        if (drop_budget && *drop_budget == 0) {
+            // The receiver "dies" mid-DATA: whatever was queued (the 354) goes out, no reply
+            // to the message ever does.
+            co_await flush(stream, session.output());
+            stream.close();
+            co_return;
+        }
         if (begin < end) {
-            std::size_t used = session.feed(std::string_view(buffer.get() + begin, end - begin));
+            std::size_t available = end - begin;
+            if (drop_budget) available = std::min<std::uint64_t>(available, *drop_budget);
+            std::size_t used = session.feed(std::string_view(buffer.get() + begin, available));
+            if (drop_budget) *drop_budget -= used;
             begin += used;
             if (used == 0 && !session.closed() &&
                 session.waiting_for() != smtp::ServerSession::Waiting::shell) {
@@ -310,6 +418,7 @@ void SmtpServer::stop() {
                 connection.stop_requested = true;
                 boost::system::error_code ignored;
                 connection.stream->socket().cancel(ignored);
+                if (connection.tarpit_pause) connection.tarpit_pause->cancel();
             }
         });
     }

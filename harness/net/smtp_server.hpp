@@ -41,6 +41,7 @@ struct DecisionContext {
     smtp::Phase phase;
     std::uint64_t connection_number;  // 1-based, per server
     const TlsInfo& tls;
+    std::chrono::system_clock::time_point connected_at;  // when the connection was accepted
 };
 
 struct SmtpServerConfig {
@@ -57,6 +58,16 @@ struct SmtpServerConfig {
     std::function<void(smtp::ReceivedMessage&&, const TlsInfo&)> on_message;
     // Observer factory for transcripts; may be empty.
     std::function<std::unique_ptr<smtp::SessionObserver>(const smtp::ConnectionInfo&)> observe;
+    // Called once when a connection that got a session ends, for any reason, after the session
+    // and its observer are gone: exactly the connections `observe` is called for (not those
+    // refused over max_connections or failing implicit TLS before the greeting). Runs on an io
+    // thread, or on the thread calling stop() for sessions cut off after the grace period.
+    std::function<void(const smtp::ConnectionInfo&)> on_close;
+    // STARTTLS is offered and answered 220, then the handshake fails the way an OpenSSL-based
+    // MTA fails when it cannot use its certificate or shares no cipher with the client: the
+    // ClientHello is read, a fatal handshake_failure alert is sent, the connection is closed.
+    // Needs no certificate (`tls` may be empty).
+    bool broken_starttls = false;
 };
 
 struct ServerStats {

@@ -1,11 +1,14 @@
 #include "harness/net/smtp_stream.hpp"
 
+#include <openssl/x509v3.h>
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
-#include <boost/asio/ssl/host_name_verification.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
+
+#include "harness/net/tls.hpp"
 
 namespace relaylab::net {
 
@@ -114,14 +117,32 @@ asio::awaitable<void> SmtpStream::handshake(asio::ssl::context& context,
     tls_stream_ = std::make_unique<asio::ssl::stream<tcp::socket>>(std::move(socket_), context);
     SSL* ssl = tls_stream_->native_handle();
     if (type == asio::ssl::stream_base::client && !sni.empty()) {
-        SSL_set_tlsext_host_name(ssl, sni.c_str());
+        boost::system::error_code not_ip;
+        auto address = asio::ip::make_address(sni, not_ip);
+        // RFC 6066 3: no IP literals in SNI; the address is still checked against IP SANs.
+        if (not_ip) SSL_set_tlsext_host_name(ssl, sni.c_str());
         if (SSL_CTX_get_verify_mode(context.native_handle()) != SSL_VERIFY_NONE) {
-            tls_stream_->set_verify_callback(asio::ssl::host_name_verification(sni));
+            // OpenSSL's own check (not a verify callback): a mismatch then shows up in
+            // SSL_get_verify_result as X509_V_ERR_HOSTNAME_MISMATCH, so it can be named.
+            X509_VERIFY_PARAM* param = SSL_get0_param(ssl);
+            if (not_ip) {
+                X509_VERIFY_PARAM_set_hostflags(param, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
+                SSL_set1_host(ssl, sni.c_str());
+            } else {
+                X509_VERIFY_PARAM_set1_ip_asc(param, address.to_string().c_str());
+            }
         }
     }
     auto [error] = co_await tls_stream_->async_handshake(type, nothrow);
     ec = error;
-    if (ec) co_return;
+    if (ec) {
+        if (state_->timed_out) {
+            ec = asio::error::timed_out;
+        } else {
+            ec = classify_handshake_failure(ec, ssl);
+        }
+        co_return;
+    }
     tls_.active = true;
     tls_.version = SSL_get_version(ssl);
     if (const SSL_CIPHER* cipher = SSL_get_current_cipher(ssl))

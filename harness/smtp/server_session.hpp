@@ -80,6 +80,16 @@ struct Decision {
     std::optional<Reply> reply;  // nullopt: the session's default reply
     bool disconnect = false;     // close after sending the reply
     bool silent = false;         // close without any reply (a dropped connection)
+
+    // Hints for the Asio shell (fake MX behaviours); the session itself ignores them.
+    // Tarpit: the shell writes this reply drip_chunk_bytes at a time with drip_interval between
+    // writes, as OpenBSD spamd stutters one byte a second at suspected spammers. 0: all at once.
+    std::chrono::milliseconds drip_interval{0};
+    std::size_t drip_chunk_bytes = 1;
+    // For Phase::data when the reply lets message data flow (354, or BDAT accepted): after this
+    // many more bytes are read the connection is closed without a reply, a receiver dying
+    // mid-DATA. A message that ends sooner is handled normally.
+    std::optional<std::uint64_t> drop_after_bytes;
 };
 
 // Observes commands and replies (transcripts). AUTH data is redacted before it gets here.

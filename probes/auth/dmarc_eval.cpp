@@ -7,22 +7,6 @@ namespace {
 
 constexpr std::size_t kMaxNameLength = 253;  // RFC 1035 2.3.4
 
-std::string_view status_text(DnsStatus status) {
-    switch (status) {
-        case DnsStatus::ok:
-            return "ok";
-        case DnsStatus::nxdomain:
-            return "NXDOMAIN";
-        case DnsStatus::nodata:
-            return "no records";
-        case DnsStatus::servfail:
-            return "SERVFAIL";
-        case DnsStatus::timeout:
-            return "timeout";
-    }
-    return "?";
-}
-
 // RFC 7489 6.6.4: a failing message not selected by pct= gets the next weaker policy.
 DmarcPolicy downgrade(DmarcPolicy policy) {
     switch (policy) {
@@ -108,7 +92,7 @@ bool DmarcEvaluator::consider(const DnsAnswer& answer, const std::string& domain
     if (answer.status == DnsStatus::servfail || answer.status == DnsStatus::timeout) {
         outcome_.result = DmarcResult::temperror;
         outcome_.reason =
-            "TXT lookup for _dmarc." + domain + ": " + std::string(status_text(answer.status));
+            "TXT lookup for _dmarc." + domain + ": " + std::string(to_string(answer.status));
         finish();
         return true;
     }

@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace relaylab::auth {
@@ -29,6 +30,9 @@ enum class DnsStatus {
     servfail,  // SERVFAIL, REFUSED, FORMERR or an unparseable answer
     timeout,   // no answer within the resolver's deadline
 };
+
+// "ok", "NXDOMAIN", "no records", "SERVFAIL", "timeout": for reasons people read.
+std::string_view to_string(DnsStatus status);
 
 struct DnsQuery {
     std::string name;  // no trailing dot

@@ -58,22 +58,6 @@ bool within(std::string_view name, std::string_view domain) {
            n[n.size() - d.size() - 1] == '.';
 }
 
-std::string_view status_text(DnsStatus status) {
-    switch (status) {
-        case DnsStatus::ok:
-            return "ok";
-        case DnsStatus::nxdomain:
-            return "NXDOMAIN";
-        case DnsStatus::nodata:
-            return "no records";
-        case DnsStatus::servfail:
-            return "SERVFAIL";
-        case DnsStatus::timeout:
-            return "timeout";
-    }
-    return "?";
-}
-
 std::string_view type_text(RrType type) {
     switch (type) {
         case RrType::a:
@@ -287,7 +271,7 @@ Task<HostResult> SpfEvaluator::State::check_host(std::string domain) {
     DnsAnswer txt = co_await query(domain, RrType::txt);
     if (is_error(txt.status)) {
         r.result = SpfResult::temperror;
-        r.reason = "TXT lookup for " + domain + ": " + std::string(status_text(txt.status)) +
+        r.reason = "TXT lookup for " + domain + ": " + std::string(to_string(txt.status)) +
                    " (RFC 7208 4.4)";
         co_return r;
     }
@@ -365,7 +349,7 @@ Task<bool> SpfEvaluator::State::matches(const SpfMechanism& m, const std::string
             DnsAnswer mx = co_await query(*target, RrType::mx);
             if (is_error(mx.status)) {
                 throw SpfAbort{SpfResult::temperror, "MX lookup for " + *target + ": " +
-                                                         std::string(status_text(mx.status))};
+                                                         std::string(to_string(mx.status))};
             }
             if (mx.status != DnsStatus::ok || mx.records.empty()) {
                 count_void(*target);
@@ -407,8 +391,8 @@ Task<bool> SpfEvaluator::State::matches(const SpfMechanism& m, const std::string
             // RFC 7208 5.7: always an A query, whatever the client's address family.
             DnsAnswer a = co_await query(*target, RrType::a);
             if (is_error(a.status)) {
-                throw SpfAbort{SpfResult::temperror, "A lookup for " + *target + ": " +
-                                                         std::string(status_text(a.status))};
+                throw SpfAbort{SpfResult::temperror,
+                               "A lookup for " + *target + ": " + std::string(to_string(a.status))};
             }
             if (a.status != DnsStatus::ok || a.records.empty()) {
                 count_void(*target);
@@ -504,7 +488,7 @@ Task<std::vector<IpAddress>> SpfEvaluator::State::addresses(const std::string& n
     DnsAnswer answer = co_await query(name, type);
     if (is_error(answer.status)) {
         throw SpfAbort{SpfResult::temperror, std::string(type_text(type)) + " lookup for " + name +
-                                                 ": " + std::string(status_text(answer.status))};
+                                                 ": " + std::string(to_string(answer.status))};
     }
     std::vector<IpAddress> out;
     if (answer.status != DnsStatus::ok || answer.records.empty()) {

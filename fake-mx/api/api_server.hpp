@@ -1,0 +1,50 @@
+// The capture API over HTTP/1.1 (Boost.Beast, C++20 coroutines): one io_context on its own
+// thread, keep-alive, a deadline on every read and write, request size limits and a bound on
+// concurrent connections. Loopback by default: the API has no authentication.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "fake-mx/api/api_router.hpp"
+#include "fake-mx/capture/capture_store.hpp"
+
+namespace relaylab::fakemx::api {
+
+struct ApiConfig {
+    std::string address = "127.0.0.1";
+    std::uint16_t port = 0;            // 0: ephemeral; see ApiServer::port()
+    std::size_t max_connections = 64;  // beyond: accepted and closed at once
+    // Reading one request, and the idle time between keep-alive requests.
+    std::chrono::milliseconds read_timeout{std::chrono::seconds(30)};
+    std::chrono::milliseconds write_timeout{std::chrono::seconds(30)};
+    std::size_t max_header_bytes = 16 * 1024;  // request line and fields; beyond: 431
+    std::size_t max_body_bytes = 64 * 1024;    // no endpoint takes a body; beyond: 413
+};
+
+class ApiServer {
+  public:
+    ApiServer(ApiConfig config, capture::CaptureStore& store, StatsSource stats = {});
+    ~ApiServer();  // stop()
+    ApiServer(const ApiServer&) = delete;
+    ApiServer& operator=(const ApiServer&) = delete;
+
+    // Binds and starts the io thread; throws std::system_error naming the address when it
+    // cannot bind. Call once.
+    void start();
+    // Stops accepting, closes every connection and joins the thread. Idempotent.
+    void stop();
+
+    std::uint16_t port() const;
+    std::string endpoint() const;  // "127.0.0.1:40123"
+    std::uint64_t refused_connections() const;
+
+  private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace relaylab::fakemx::api

@@ -1,0 +1,311 @@
+// parse_behaviour: the top level of the behaviour format (docs/fake-mx-behaviours.md), strict about
+// keys and types so that a typo fails loudly with its JSON pointer instead of silently doing
+// nothing.
+#include <nlohmann/json.hpp>
+
+#include "fake-mx/behaviour/behaviour.hpp"
+#include "fake-mx/behaviour/json_fields.hpp"
+#include "fake-mx/behaviour/reply_spec.hpp"
+#include "fake-mx/behaviour/rule_parser.hpp"
+
+namespace relaylab::fakemx {
+
+using detail::Where;
+
+namespace {
+
+using smtp::Phase;
+
+constexpr std::size_t max_text = 1000;
+constexpr std::uint64_t max_retry_seconds = 366ull * 24 * 3600;
+constexpr std::size_t max_table_entries = 10'000'000;
+
+constexpr unsigned bit(Phase phase) {
+    return static_cast<unsigned>(phase);
+}
+
+struct ExtensionName {
+    std::string_view keyword;  // as advertised in the EHLO reply
+    bool smtp::ServerExtensions::*flag;
+};
+constexpr ExtensionName extension_names[] = {
+    {"PIPELINING", &smtp::ServerExtensions::pipelining},
+    {"SIZE", &smtp::ServerExtensions::size},
+    {"STARTTLS", &smtp::ServerExtensions::starttls},
+    {"CHUNKING", &smtp::ServerExtensions::chunking},
+    {"SMTPUTF8", &smtp::ServerExtensions::smtputf8},
+    {"8BITMIME", &smtp::ServerExtensions::eight_bit_mime},
+    {"ENHANCEDSTATUSCODES", &smtp::ServerExtensions::enhanced_status_codes},
+    {"DSN", &smtp::ServerExtensions::dsn},
+};
+
+bool smtp::ServerExtensions::*extension_flag(const nlohmann::json& name, const Where& where) {
+    auto index = detail::get_choice(name, where,
+                                    {"PIPELINING", "SIZE", "STARTTLS", "CHUNKING", "SMTPUTF8",
+                                     "8BITMIME", "ENHANCEDSTATUSCODES", "DSN"});
+    return extension_names[index].flag;
+}
+
+// An array lists exactly what is advertised; an object switches single ones on or off.
+smtp::ServerExtensions parse_extensions(const nlohmann::json& value, const Where& where) {
+    smtp::ServerExtensions extensions;
+    if (value.is_array()) {
+        for (const auto& name : extension_names)
+            extensions.*(name.flag) = false;
+        for (std::size_t i = 0; i < value.size(); ++i) {
+            extensions.*extension_flag(value[i], where / i) = true;
+        }
+        return extensions;
+    }
+    if (!value.is_object()) {
+        where.fail("must be an array of extension names or an object of name: true|false, got " +
+                   detail::show(value));
+    }
+    for (const auto& item : value.items()) {
+        auto at = where / item.key();
+        extensions.*extension_flag(item.key(), at) = detail::get_bool(item.value(), at);
+    }
+    return extensions;
+}
+
+TlsBehaviour parse_tls(const nlohmann::json& value, const Where& where) {
+    detail::expect_object(value, where, {"certificate", "versions", "broken_starttls"});
+    TlsBehaviour tls;
+    if (value.contains("certificate")) {
+        static constexpr CertificateKind kinds[] = {
+            CertificateKind::valid, CertificateKind::self_signed, CertificateKind::expired,
+            CertificateKind::wrong_host, CertificateKind::none};
+        tls.certificate =
+            kinds[detail::get_choice(value["certificate"], where / "certificate",
+                                     {"valid", "self-signed", "expired", "wrong-host", "none"})];
+    }
+    if (value.contains("versions")) {
+        static constexpr TlsVersions versions[] = {TlsVersions::any, TlsVersions::tls1_2,
+                                                   TlsVersions::tls1_3};
+        tls.versions = versions[detail::get_choice(value["versions"], where / "versions",
+                                                   {"any", "1.2", "1.3"})];
+    }
+    if (value.contains("broken_starttls")) {
+        tls.broken_starttls = detail::get_bool(value["broken_starttls"], where / "broken_starttls");
+    }
+    return tls;
+}
+
+Greylist parse_greylist(const nlohmann::json& value, const Where& where) {
+    detail::expect_object(value, where, {"min_retry_s", "max_retry_s", "whitelist_s", "reply"});
+    Greylist greylist;
+    // Postfix's text around postgrey's answer: what MTAs log for a greylisted recipient.
+    greylist.reply = smtp::make_reply(451, "4.7.1",
+                                      "<{recipient}>: Recipient address rejected: Greylisted, see "
+                                      "http://postgrey.schweikert.ch/help/{domain}.html");
+    auto seconds = [&](const char* key, std::chrono::seconds& out, std::uint64_t min) {
+        if (value.contains(key)) {
+            out = std::chrono::seconds(
+                detail::get_unsigned(value[key], where / key, min, max_retry_seconds));
+        }
+    };
+    seconds("min_retry_s", greylist.min_retry, 0);
+    seconds("max_retry_s", greylist.max_retry, 1);
+    seconds("whitelist_s", greylist.whitelist_for, 0);
+    if (greylist.max_retry <= greylist.min_retry) {
+        (where / "max_retry_s")
+            .fail("must be greater than min_retry_s (" +
+                  std::to_string(greylist.min_retry.count()) +
+                  "): the retry window would be empty");
+    }
+    if (value.contains("reply")) {
+        greylist.reply = detail::parse_reply(value["reply"], where / "reply", bit(Phase::rcpt));
+        if (!greylist.reply.transient()) {
+            (where / "reply").fail("a greylist reply must be 4xx, or no sender would ever retry");
+        }
+    }
+    return greylist;
+}
+
+Limit parse_limit(const nlohmann::json& value, const Where& where, Phase phase,
+                  smtp::Reply default_reply, bool default_disconnect) {
+    detail::expect_object(value, where, {"max", "reply", "disconnect"});
+    if (!value.contains("max")) (where / "max").fail("missing (the limit itself)");
+    Limit limit;
+    limit.max = detail::get_unsigned(value["max"], where / "max", 1,
+                                     std::numeric_limits<std::uint32_t>::max());
+    limit.disconnect = default_disconnect;
+    if (value.contains("disconnect")) {
+        limit.disconnect = detail::get_bool(value["disconnect"], where / "disconnect");
+    }
+    limit.reply = std::move(default_reply);
+    if (value.contains("reply")) {
+        limit.reply = detail::parse_reply(value["reply"], where / "reply", bit(phase));
+        if (limit.reply.positive()) (where / "reply").fail("a limit's reply must be 4xx or 5xx");
+    } else if (limit.disconnect && limit.reply.code != 421) {
+        // 421 is the code that announces the close (RFC 5321 3.8).
+        limit.reply.code = 421;
+        limit.reply.enhanced = "4.7.0";
+        limit.reply.lines.back() += ", closing connection";
+    }
+    return limit;
+}
+
+RateLimits parse_rate_limits(const nlohmann::json& value, const Where& where) {
+    detail::expect_object(
+        value, where, {"concurrent_connections", "messages_per_connection", "messages_per_minute"});
+    RateLimits limits;
+    if (value.contains("concurrent_connections")) {
+        limits.concurrent_connections = parse_limit(
+            value["concurrent_connections"], where / "concurrent_connections", Phase::connect,
+            smtp::make_reply(421, "4.7.0",
+                             "Too many concurrent SMTP connections from {client_ip}; please try "
+                             "again later"),
+            true);
+    }
+    if (value.contains("messages_per_connection")) {
+        limits.messages_per_connection = parse_limit(
+            value["messages_per_connection"], where / "messages_per_connection", Phase::mail,
+            smtp::make_reply(451, "4.7.1",
+                             "Too many messages in this connection; please reconnect and try "
+                             "again"),
+            false);
+    }
+    if (value.contains("messages_per_minute")) {
+        limits.messages_per_minute = parse_limit(
+            value["messages_per_minute"], where / "messages_per_minute", Phase::mail,
+            smtp::make_reply(451, "4.7.1",
+                             "Message rate limit exceeded for {client_ip}; please try again later"),
+            false);
+    }
+    return limits;
+}
+
+}  // namespace
+
+Behaviour parse_behaviour(const nlohmann::json& value, std::string_view source_name) {
+    Where root(source_name);
+    detail::expect_object(value, root,
+                          {"name", "description", "hostname", "banner", "extensions",
+                           "max_message_size", "max_recipients", "require_tls", "tls", "greylist",
+                           "rate_limits", "rules", "seed", "max_tracked_entries"});
+    Behaviour behaviour;
+    behaviour.name = std::string(source_name);
+    if (value.contains("name"))
+        behaviour.name = detail::get_string(value["name"], root / "name", 200);
+    if (value.contains("description")) {
+        behaviour.description =
+            detail::get_string(value["description"], root / "description", max_text);
+    }
+    if (value.contains("hostname")) {
+        behaviour.hostname = detail::get_string(value["hostname"], root / "hostname", 255);
+        if (behaviour.hostname->empty() ||
+            behaviour.hostname->find_first_of(" \t\r\n") != std::string::npos) {
+            (root / "hostname").fail("must be a host name such as \"mx1.example.test\"");
+        }
+    }
+    if (value.contains("banner")) {
+        behaviour.banner = detail::get_string(value["banner"], root / "banner", 400);
+        if (behaviour.banner->find_first_of("\r\n") != std::string::npos) {
+            (root / "banner").fail("must be one line (no CR or LF)");
+        }
+    }
+    if (value.contains("extensions")) {
+        behaviour.extensions = parse_extensions(value["extensions"], root / "extensions");
+    }
+    if (value.contains("max_message_size")) {
+        behaviour.max_message_size = detail::get_unsigned(value["max_message_size"],
+                                                          root / "max_message_size", 0, 1ull << 40);
+    }
+    if (value.contains("max_recipients")) {
+        // RFC 5321 4.5.3.1.8 lets a server refuse past 100, but fewer is a test worth running.
+        behaviour.max_recipients =
+            detail::get_unsigned(value["max_recipients"], root / "max_recipients", 1, 1'000'000);
+    }
+    if (value.contains("require_tls")) {
+        behaviour.require_tls = detail::get_bool(value["require_tls"], root / "require_tls");
+    }
+    if (value.contains("tls")) behaviour.tls = parse_tls(value["tls"], root / "tls");
+    if (behaviour.require_tls &&
+        (behaviour.tls.certificate == CertificateKind::none || !behaviour.extensions.starttls)) {
+        (root / "require_tls")
+            .fail(
+                "TLS is required but STARTTLS is not offered (tls.certificate is \"none\" or "
+                "the STARTTLS extension is off): no client could ever send");
+    }
+    if (value.contains("greylist")) {
+        behaviour.greylist = parse_greylist(value["greylist"], root / "greylist");
+    }
+    if (value.contains("rate_limits")) {
+        behaviour.rate_limits = parse_rate_limits(value["rate_limits"], root / "rate_limits");
+    }
+    if (value.contains("seed")) {
+        behaviour.seed = detail::get_unsigned(value["seed"], root / "seed", 0,
+                                              std::numeric_limits<std::uint64_t>::max());
+    }
+    if (value.contains("max_tracked_entries")) {
+        behaviour.max_tracked_entries = detail::get_unsigned(
+            value["max_tracked_entries"], root / "max_tracked_entries", 1, max_table_entries);
+    }
+    if (value.contains("rules")) {
+        const auto& rules = value["rules"];
+        if (!rules.is_array()) (root / "rules").fail("must be an array of rules");
+        if (rules.size() > max_rules) {
+            (root / "rules").fail("more than " + std::to_string(max_rules) + " rules");
+        }
+        for (std::size_t i = 0; i < rules.size(); ++i) {
+            behaviour.rules.push_back(detail::parse_rule(rules[i], root / "rules" / i, i));
+        }
+    }
+    return behaviour;
+}
+
+std::string_view to_string(CertificateKind kind) {
+    switch (kind) {
+        case CertificateKind::valid:
+            return "valid";
+        case CertificateKind::self_signed:
+            return "self-signed";
+        case CertificateKind::expired:
+            return "expired";
+        case CertificateKind::wrong_host:
+            return "wrong-host";
+        case CertificateKind::none:
+            return "none";
+    }
+    return "unknown";
+}
+
+std::string_view to_string(TlsVersions versions) {
+    switch (versions) {
+        case TlsVersions::any:
+            return "any";
+        case TlsVersions::tls1_2:
+            return "1.2";
+        case TlsVersions::tls1_3:
+            return "1.3";
+    }
+    return "unknown";
+}
+
+std::string_view to_string(Disconnect disconnect) {
+    switch (disconnect) {
+        case Disconnect::none:
+            return "none";
+        case Disconnect::before_reply:
+            return "before_reply";
+        case Disconnect::after_reply:
+            return "after_reply";
+        case Disconnect::mid_data:
+            return "mid_data";
+    }
+    return "unknown";
+}
+
+void apply_server_settings(const Behaviour& behaviour, smtp::ServerConfig& config) {
+    if (behaviour.hostname) config.hostname = *behaviour.hostname;
+    if (behaviour.banner) config.banner = *behaviour.banner;
+    config.extensions = behaviour.extensions;
+    // Without a certificate there is nothing to start TLS with.
+    if (behaviour.tls.certificate == CertificateKind::none) config.extensions.starttls = false;
+    if (behaviour.max_message_size) config.max_message_size = *behaviour.max_message_size;
+    if (behaviour.max_recipients) config.max_recipients = *behaviour.max_recipients;
+    config.require_tls = behaviour.require_tls;
+}
+
+}  // namespace relaylab::fakemx

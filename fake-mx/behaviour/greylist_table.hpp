@@ -1,0 +1,51 @@
+// Greylisting state (the postgrey model): a triplet is deferred when first seen, deferred again
+// when retried too soon, passed when retried inside the window, then allowed for a while.
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "fake-mx/behaviour/behaviour.hpp"
+#include "fake-mx/behaviour/bounded_lru.hpp"
+
+namespace relaylab::fakemx {
+
+// The key of a (client IP, sender, recipient) triplet; ASCII case folded as postgrey does.
+std::string triplet_key(std::string_view client_ip, std::string_view sender,
+                        std::string_view recipient);
+
+class GreylistTable {
+  public:
+    using Clock = std::chrono::steady_clock;
+
+    enum class Verdict {
+        first_seen,    // new triplet (or the table forgot it): defer
+        too_soon,      // retried before min_retry: defer
+        passed,        // retried inside the window: accept and allow from now on
+        allowed,       // passed before and still allowed: accept
+        started_over,  // retried after max_retry, or the allowance ran out: defer
+    };
+    static bool defers(Verdict v) { return v != Verdict::passed && v != Verdict::allowed; }
+
+    GreylistTable(const Greylist& config, std::size_t capacity);
+
+    Verdict check(const std::string& key, Clock::time_point now);
+    std::size_t size() const { return entries_.size(); }
+
+  private:
+    struct Entry {
+        Clock::time_point first_seen;
+        std::optional<Clock::time_point> allowed_until;
+    };
+    bool expired(const Entry& entry, Clock::time_point now) const;
+    Verdict decide(const std::string& key, Clock::time_point now);
+
+    Greylist config_;
+    BoundedLru<Entry> entries_;
+};
+
+std::string_view to_string(GreylistTable::Verdict verdict);
+
+}  // namespace relaylab::fakemx

@@ -1,0 +1,138 @@
+// The fake MX's store of captured mail: compact metadata for every message (up to
+// max_messages, oldest evicted first), raw content in memory up to memory_limit bytes (newest
+// kept), and optionally every raw message delivered to a Maildir. Also the transcripts of
+// closed sessions, bounded by count and bytes.
+//
+// Thread-safe: add() comes from the SMTP io threads, queries from the API thread. add() is on
+// the hot path of the throughput benchmark, so it parses the header summary and packs the
+// metadata before taking the one lock, and takes the raw content by move.
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "fake-mx/capture/captured_message.hpp"
+#include "fake-mx/capture/compact_message.hpp"
+#include "fake-mx/capture/maildir.hpp"
+#include "fake-mx/capture/session_record.hpp"
+
+namespace relaylab::fakemx::capture {
+
+struct CaptureConfig {
+    std::uint64_t memory_limit = 256ull * 1024 * 1024;  // raw bytes kept in memory
+    std::size_t max_messages = 1'000'000;               // metadata entries; oldest evicted
+    std::string store_dir;  // a Maildir for every raw message; empty: memory only
+    bool fsync = false;     // fsync each Maildir file (see Maildir)
+    std::size_t max_sessions = 100'000;
+    std::uint64_t session_memory_limit = 64ull * 1024 * 1024;
+    TranscriptLimits transcript;
+};
+
+struct MessageFilter {
+    std::string to;                   // a recipient address, case-insensitive
+    std::string from;                 // the envelope sender, case-insensitive
+    std::string subject;              // substring of the Subject, case-insensitive
+    std::string tracking_id;          // exact
+    std::string host;                 // exact
+    std::optional<SystemTime> since;  // received at or after
+};
+
+struct MessagePage {
+    std::size_t total = 0;                  // all matches, not only this page
+    std::vector<CapturedMessage> messages;  // newest first
+};
+
+struct MessageDetail {
+    CapturedMessage message;
+    std::optional<std::vector<HeaderField>> headers;  // when the raw is still readable
+};
+
+enum class RawStatus { found, gone, unknown_id };
+struct RawContent {
+    RawStatus status = RawStatus::unknown_id;
+    std::string content;
+};
+
+struct SessionFilter {
+    std::string client_ip;  // exact
+    std::string host;       // exact
+};
+
+struct SessionPage {
+    std::size_t total = 0;
+    std::vector<SessionRecord> sessions;  // newest first
+};
+
+struct StoreCounts {
+    std::uint64_t messages_total = 0;  // ever added
+    std::uint64_t bytes_total = 0;     // sum of message sizes ever added
+    std::uint64_t sessions_total = 0;
+    std::uint64_t messages_stored = 0;  // metadata held now
+    std::uint64_t sessions_stored = 0;
+    std::uint64_t raw_in_memory = 0;
+    std::uint64_t raw_memory_bytes = 0;
+    std::uint64_t raw_in_maildir = 0;    // ever written
+    std::uint64_t raw_dropped = 0;       // ever dropped from memory with no Maildir copy
+    std::uint64_t messages_evicted = 0;  // metadata beyond max_messages
+    std::uint64_t sessions_evicted = 0;
+    std::uint64_t maildir_errors = 0;
+};
+
+class CaptureStore {
+  public:
+    explicit CaptureStore(CaptureConfig config);  // throws when the Maildir cannot be made
+    ~CaptureStore();
+    CaptureStore(const CaptureStore&) = delete;
+    CaptureStore& operator=(const CaptureStore&) = delete;
+
+    // Stores the message; fills its header summary from `raw`; returns the new id.
+    std::uint64_t add(CapturedMessage&& message, std::string&& raw);
+    void add_session(SessionRecord&& session);
+
+    MessagePage query(const MessageFilter& filter, std::size_t offset, std::size_t limit) const;
+    std::optional<MessageDetail> find(std::uint64_t id) const;
+    RawContent raw(std::uint64_t id) const;
+    SessionPage sessions(const SessionFilter& filter, std::size_t offset, std::size_t limit) const;
+
+    struct Cleared {
+        std::uint64_t messages = 0;
+        std::uint64_t sessions = 0;
+    };
+    // Forgets all messages and sessions; Maildir files stay (they are the user's archive).
+    Cleared clear();
+
+    StoreCounts counts() const;
+    const CaptureConfig& config() const { return config_; }
+
+  private:
+    struct RawEntry {
+        std::uint64_t id;
+        std::string content;
+    };
+    CapturedMessage unpack_locked(const CompactMessage& stored) const;
+    const CompactMessage* find_locked(std::uint64_t id) const;
+    void evict_raw_locked();
+
+    const CaptureConfig config_;
+    std::unique_ptr<Maildir> maildir_;
+    std::atomic<std::uint64_t> maildir_seq_{0};
+
+    mutable std::mutex mutex_;
+    std::uint64_t next_id_ = 1;
+    std::deque<CompactMessage> messages_;  // ids ascending and contiguous
+    std::deque<RawEntry> raw_;             // ids ascending, not contiguous
+    std::uint64_t raw_bytes_ = 0;
+    std::deque<SessionRecord> sessions_;
+    std::uint64_t session_bytes_ = 0;
+    std::uint64_t next_session_id_ = 1;
+    StoreCounts counts_;
+};
+
+}  // namespace relaylab::fakemx::capture

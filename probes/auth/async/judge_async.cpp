@@ -1,0 +1,113 @@
+#include "probes/auth/async/judge_async.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/cancellation_signal.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <chrono>
+#include <deque>
+#include <list>
+#include <memory>
+#include <utility>
+
+#include "probes/auth/async/resolver_lookup.hpp"
+
+namespace relaylab::auth {
+namespace {
+
+namespace asio = boost::asio;
+using Clock = std::chrono::steady_clock;
+
+// The lookups of one judgement, shared with the coroutines that run them.
+struct Flight {
+    explicit Flight(const asio::any_io_executor& executor) : wake(executor) {}
+
+    struct Lookup {
+        asio::cancellation_signal cancel;
+        bool finished = false;
+    };
+
+    // Wakes the judging coroutine: cancelled when an answer arrives, expires at the deadline.
+    asio::steady_timer wake;
+    std::deque<std::pair<DnsQuery, DnsAnswer>> answered;
+    // std::list: the signals must not move while a lookup's slot refers to them, and they
+    // outlive the lookups (co_spawn keeps its handler in the signal's memory).
+    std::list<Lookup> lookups;
+    std::size_t in_flight = 0;
+};
+
+asio::awaitable<void> run_lookup(std::shared_ptr<Flight> flight, Flight::Lookup& entry,
+                                 dns::Resolver& resolver, DnsQuery query) {
+    DnsAnswer answer{DnsStatus::timeout, {}};
+    try {
+        answer = to_auth_answer(co_await resolver.lookup(query.name, to_dns_type(query.type)));
+    } catch (...) {
+        // Cancelled because the budget ran out (the resolver throws nothing else): the judge
+        // has already counted this query as a timeout.
+    }
+    entry.finished = true;
+    --flight->in_flight;
+    flight->answered.emplace_back(std::move(query), std::move(answer));
+    flight->wake.cancel();
+}
+
+void launch(const std::shared_ptr<Flight>& flight, dns::Resolver& resolver, DnsQuery query) {
+    Flight::Lookup& entry = flight->lookups.emplace_back();
+    ++flight->in_flight;
+    asio::co_spawn(flight->wake.get_executor(),
+                   run_lookup(flight, entry, resolver, std::move(query)),
+                   asio::bind_cancellation_slot(entry.cancel.slot(), asio::detached));
+}
+
+asio::awaitable<bool> cancelled() {
+    asio::cancellation_state state = co_await asio::this_coro::cancellation_state;
+    co_return state.cancelled() != asio::cancellation_type::none;
+}
+
+}  // namespace
+
+asio::awaitable<Verdicts> judge(dns::Resolver& resolver, JudgeInput input, JudgeOptions options) {
+    // We must outlive our lookups (they refer to the resolver), so a cancellation from the
+    // caller is noted and acted on, never thrown at the next co_await.
+    co_await asio::this_coro::throw_if_cancelled(false);
+    const auto executor = co_await asio::this_coro::executor;
+    const Clock::time_point deadline = Clock::now() + options.time_budget;
+
+    MessageJudge judge(input, options);
+    input.message = std::string();  // the evaluators hold their parsed copies
+    auto flight = std::make_shared<Flight>(executor);
+
+    while (!judge.done()) {
+        while (auto query = judge.next_query())
+            launch(flight, resolver, std::move(*query));
+        if (!flight->answered.empty()) {
+            auto [query, answer] = std::move(flight->answered.front());
+            flight->answered.pop_front();
+            judge.provide(query, std::move(answer));
+            continue;
+        }
+        const bool stop = co_await cancelled();
+        if (stop || Clock::now() >= deadline) {
+            judge.abandon_dns();
+            break;
+        }
+        flight->wake.expires_at(deadline);
+        co_await flight->wake.async_wait(asio::as_tuple(asio::use_awaitable));
+    }
+
+    for (Flight::Lookup& entry : flight->lookups) {
+        if (!entry.finished) entry.cancel.emit(asio::cancellation_type::terminal);
+    }
+    // Each lookup ends promptly once cancelled, and within the resolver's own deadline if not.
+    while (flight->in_flight > 0) {
+        flight->wake.expires_at(Clock::time_point::max());
+        co_await flight->wake.async_wait(asio::as_tuple(asio::use_awaitable));
+    }
+    co_return judge.verdicts();
+}
+
+}  // namespace relaylab::auth
