@@ -105,10 +105,13 @@ ApiResponse ApiRouter::handle(std::string_view method, std::string_view target_t
         auto page = paging(target);
         if (auto* error = std::get_if<ApiResponse>(&page)) return *error;
         capture::MessageFilter filter{.to = param(target, "to"),
-                                      .from = param(target, "from"),
                                       .subject = param(target, "subject"),
                                       .tracking_id = param(target, "tracking_id"),
                                       .host = param(target, "host")};
+        if (auto it = target.params.find("from"); it != target.params.end()) {
+            // "<>" (or an empty value) asks for bounces: the null reverse-path.
+            filter.from = it->second == "<>" ? std::string() : it->second;
+        }
         if (auto it = target.params.find("since"); it != target.params.end()) {
             filter.since = capture::parse_time(it->second);
             if (!filter.since)

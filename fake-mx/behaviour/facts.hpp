@@ -23,8 +23,9 @@ enum class Disconnect {
 std::string_view to_string(Disconnect disconnect);
 
 // Authentication verdicts of the message (RFC 8601 result words: "pass", "fail", "softfail",
-// "none", ...; "" when not evaluated). dmarc_policy is the published p= ("none", "quarantine",
-// "reject"), or "" when there is no record.
+// "none", ...; "" when not evaluated). dmarc_policy is the DMARC policy that applies to this
+// message ("none", "quarantine", "reject": p=, or sp= for a subdomain, after pct=), "none" when
+// DMARC passed or found no record.
 struct AuthFacts {
     std::string spf;
     std::string dkim;

@@ -24,7 +24,7 @@ bool matches(const CompactMessage& m, const MessageFilter& filter, std::int64_t 
     if (m.received_us < since_us) return false;
     if (!filter.host.empty() && m.host() != filter.host) return false;
     if (!filter.tracking_id.empty() && m.tracking_id() != filter.tracking_id) return false;
-    if (!filter.from.empty() && !iequals(m.mail_from(), filter.from)) return false;
+    if (filter.from && !iequals(m.mail_from(), *filter.from)) return false;
     if (!filter.subject.empty() && !icontains(m.subject(), filter.subject)) return false;
     if (!filter.to.empty()) {
         bool found = false;

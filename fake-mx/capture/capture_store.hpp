@@ -36,8 +36,9 @@ struct CaptureConfig {
 };
 
 struct MessageFilter {
-    std::string to;                   // a recipient address, case-insensitive
-    std::string from;                 // the envelope sender, case-insensitive
+    std::string to;  // a recipient address, case-insensitive
+    // The envelope sender, case-insensitive; "" selects the null reverse-path <>.
+    std::optional<std::string> from;
     std::string subject;              // substring of the Subject, case-insensitive
     std::string tracking_id;          // exact
     std::string host;                 // exact

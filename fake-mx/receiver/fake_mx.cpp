@@ -180,30 +180,34 @@ asio::awaitable<smtp::Decision> Host::decide(net::DecisionContext& context) {
         }
     }
 
-    std::string mail_from;
-    std::vector<std::string> recipients;
-    std::string recipient;
-    if (context.phase != smtp::Phase::connect && context.phase != smtp::Phase::helo) {
-        mail_from = session.envelope().mail_from.address();
-        recipients.reserve(session.envelope().recipients.size());
-        for (const auto& r : session.envelope().recipients)
-            recipients.push_back(r.path.address());
-        if (context.phase == smtp::Phase::mail) mail_from = session.pending_path().address();
-        if (context.phase == smtp::Phase::rcpt) recipient = session.pending_path().address();
+    // data_end is always decided (for the capture) but the engine may not care about it.
+    Outcome outcome;
+    if ((engine.decision_phases() & static_cast<unsigned>(context.phase)) != 0) {
+        std::string mail_from;
+        std::vector<std::string> recipients;
+        std::string recipient;
+        if (context.phase != smtp::Phase::connect && context.phase != smtp::Phase::helo) {
+            mail_from = session.envelope().mail_from.address();
+            recipients.reserve(session.envelope().recipients.size());
+            for (const auto& r : session.envelope().recipients)
+                recipients.push_back(r.path.address());
+            if (context.phase == smtp::Phase::mail) mail_from = session.pending_path().address();
+            if (context.phase == smtp::Phase::rcpt) recipient = session.pending_path().address();
+        }
+        Facts facts;
+        facts.phase = context.phase;
+        facts.client_ip = client_ip;
+        facts.helo = context.phase == smtp::Phase::helo ? session.pending_helo() : session.helo();
+        facts.mail_from = mail_from;
+        facts.recipient = recipient;
+        facts.recipients = recipients;
+        facts.connection_number = context.connection_number;
+        facts.message_number =
+            session.transaction_number() + (context.phase == smtp::Phase::mail ? 1 : 0);
+        facts.tls = session.tls_active();
+        facts.auth = verdicts ? &auth_facts : nullptr;
+        outcome = engine.decide(facts, now);
     }
-    Facts facts;
-    facts.phase = context.phase;
-    facts.client_ip = client_ip;
-    facts.helo = session.helo();
-    facts.mail_from = mail_from;
-    facts.recipient = recipient;
-    facts.recipients = recipients;
-    facts.connection_number = context.connection_number;
-    facts.message_number =
-        session.transaction_number() + (context.phase == smtp::Phase::mail ? 1 : 0);
-    facts.tls = session.tls_active();
-    facts.auth = verdicts ? &auth_facts : nullptr;
-    Outcome outcome = engine.decide(facts, now);
 
     if (outcome.delay.count() > 0) {
         asio::steady_timer timer(co_await asio::this_coro::executor, outcome.delay);

@@ -140,6 +140,8 @@ class ServerSession {
     // Facts for decisions and capture.
     const ConnectionInfo& connection() const { return info_; }
     const std::string& helo() const { return helo_; }
+    // The HELO/EHLO argument being decided (Phase::helo); helo() is set once it is accepted.
+    const std::string& pending_helo() const { return pending_helo_; }
     bool esmtp() const { return esmtp_; }
     bool tls_active() const { return tls_active_; }
     const std::string& auth_user() const { return auth_user_; }

@@ -5,7 +5,6 @@
 // - psl/: the Public Suffix List's official test vectors, against Debian's list (the one we
 //   load in production) and against the newer list shipped with the vectors.
 // The YAML is converted to JSON at test time with /usr/bin/python3 (python3-yaml).
-#define CATCH_CONFIG_RUNNER
 #include <catch2/catch.hpp>
 
 #include <cstdlib>
@@ -22,6 +21,7 @@
 #include "probes/auth/dmarc_record.hpp"
 #include "probes/auth/memory_dns.hpp"
 #include "probes/auth/org_domain.hpp"
+#include "tests/catch_main.hpp"
 
 namespace {
 
@@ -29,7 +29,6 @@ using namespace relaylab::auth;
 using nlohmann::json;
 namespace fs = std::filesystem;
 
-constexpr int kSkipped = 77;
 const fs::path kTestdata = RELAYLAB_TESTDATA;
 
 json load_yaml(const fs::path& path) {
@@ -241,16 +240,14 @@ TEST_CASE("PSL test vectors", "[conformance][psl]") {
     }
 }
 
-int main(int argc, char* argv[]) {
+std::string relaylab::test::prepare_run() {
     if (!fs::is_directory(kTestdata / "dmarc-opendmarc") || !fs::is_directory(kTestdata / "psl")) {
-        std::cout << "SKIPPED: " << kTestdata
-                  << " (dmarc-opendmarc/, psl/) is absent; it is provided beside the project "
-                     "checkout in CI\n";
-        return kSkipped;
+        return kTestdata.string() +
+               " (dmarc-opendmarc/, psl/) is absent; it is provided beside the project checkout "
+               "in CI";
     }
     if (std::system("/usr/bin/python3 -c 'import yaml' 2>/dev/null") != 0) {
-        std::cout << "SKIPPED: /usr/bin/python3 with python3-yaml is needed to read the YAML\n";
-        return kSkipped;
+        return "/usr/bin/python3 with python3-yaml is needed to read the YAML";
     }
-    return Catch::Session().run(argc, argv);
+    return {};
 }

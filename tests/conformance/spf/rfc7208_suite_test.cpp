@@ -2,7 +2,6 @@
 // python3-spf): every case's zone is served from memory, its identity checked, and the result
 // (and explanation, where the case states one) compared. The YAML is converted to JSON at test
 // time by rfc7208_to_json.py under /usr/bin/python3 (python3-yaml); it is never copied here.
-#define CATCH_CONFIG_RUNNER
 #include <catch2/catch.hpp>
 
 #include <cstdio>
@@ -16,13 +15,12 @@
 
 #include "probes/auth/memory_dns.hpp"
 #include "probes/auth/spf_eval.hpp"
+#include "tests/catch_main.hpp"
 
 namespace {
 
 using namespace relaylab::auth;
 using nlohmann::json;
-
-constexpr int kSkipped = 77;  // ctest SKIP_RETURN_CODE
 
 json g_suite;
 
@@ -89,23 +87,19 @@ TEST_CASE("RFC 7208 test suite: every case gives an allowed result", "[conforman
     CHECK(cases == 203);
 }
 
-int main(int argc, char* argv[]) {
+std::string relaylab::test::prepare_run() {
     const std::filesystem::path suite = RELAYLAB_SPF_SUITE;
     if (!std::filesystem::exists(suite)) {
-        std::cout << "SKIPPED: " << suite << " is absent (install Debian's python3-spf)\n";
-        return kSkipped;
+        return suite.string() + " is absent (install Debian's python3-spf)";
     }
     const std::filesystem::path out =
         std::filesystem::path(RELAYLAB_TEST_BINARY_DIR) / "rfc7208-tests.json";
     const std::string command = std::string("/usr/bin/python3 ") + RELAYLAB_SPF_CONVERTER + " '" +
                                 suite.string() + "' '" + out.string() + "'";
     if (std::system(command.c_str()) != 0) {
-        std::cout << "SKIPPED: converting the suite failed (needs /usr/bin/python3 with "
-                     "python3-yaml): "
-                  << command << "\n";
-        return kSkipped;
+        return "converting the suite failed (needs /usr/bin/python3 with python3-yaml): " + command;
     }
     std::ifstream in(out);
     g_suite = json::parse(in);
-    return Catch::Session().run(argc, argv);
+    return {};
 }

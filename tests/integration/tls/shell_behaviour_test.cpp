@@ -5,6 +5,8 @@
 
 #include <atomic>
 #include <catch2/catch.hpp>
+#include <mutex>
+#include <set>
 #include <thread>
 
 #include "harness/net/smtp_server.hpp"
@@ -26,21 +28,27 @@ struct Counters {
     std::atomic<int> messages{0};
     std::atomic<int> closes{0};
     std::atomic<int> closes_after_session_gone{0};
-    std::atomic<int> observers_alive{0};
+    // Session ids whose observer was destroyed: on_close checks its own connection's, since
+    // other connections may overlap.
+    std::mutex mutex;
+    std::set<std::string> observers_gone;
 };
 
-// Counts its own lifetime, so on_close can check the session's observer is already gone.
+// Notes its destruction, so on_close can check the session's observer is already gone.
 class LifetimeObserver : public smtp::SessionObserver {
   public:
-    explicit LifetimeObserver(Counters& counters) : counters_(counters) {
-        ++counters_.observers_alive;
+    LifetimeObserver(Counters& counters, std::string session_id)
+        : counters_(counters), session_id_(std::move(session_id)) {}
+    ~LifetimeObserver() override {
+        std::lock_guard lock(counters_.mutex);
+        counters_.observers_gone.insert(session_id_);
     }
-    ~LifetimeObserver() override { --counters_.observers_alive; }
     void on_command(std::string_view) override {}
     void on_reply(std::string_view) override {}
 
   private:
     Counters& counters_;
+    std::string session_id_;
 };
 
 net::SmtpServerConfig server_config(Counters& counters, unsigned decisions,
@@ -58,13 +66,16 @@ net::SmtpServerConfig server_config(Counters& counters, unsigned decisions,
     config.on_message = [&counters](smtp::ReceivedMessage&&, const net::TlsInfo&) {
         ++counters.messages;
     };
-    config.observe = [&counters](const smtp::ConnectionInfo&) {
-        return std::make_unique<LifetimeObserver>(counters);
+    config.observe = [&counters](const smtp::ConnectionInfo& info) {
+        return std::make_unique<LifetimeObserver>(counters, info.session_id);
     };
     config.on_close = [&counters](const smtp::ConnectionInfo& info) {
-        if (counters.observers_alive == 0 && !info.session_id.empty()) {
-            ++counters.closes_after_session_gone;
+        bool gone = false;
+        {
+            std::lock_guard lock(counters.mutex);
+            gone = counters.observers_gone.count(info.session_id) == 1;
         }
+        if (gone && !info.session_id.empty()) ++counters.closes_after_session_gone;
         ++counters.closes;
     };
     return config;

@@ -10,6 +10,18 @@
 
 using namespace relaylab::fakemx::capture;
 
+#if defined(__SANITIZE_ADDRESS__)
+// AddressSanitizer keeps freed blocks in a quarantine (256 MB by default) to catch use after
+// free; the growth measured would be the quarantine's, not the store's. Turned off for this
+// binary only. Every block still carries a header and redzones, hence a looser per-message bound.
+extern "C" const char* __asan_default_options() {
+    return "quarantine_size_mb=0:thread_local_quarantine_size_kb=0";
+}
+constexpr std::uint64_t allocator_overhead_factor = 2;
+#else
+constexpr std::uint64_t allocator_overhead_factor = 1;
+#endif
+
 namespace {
 
 std::uint64_t rss_bytes() {
@@ -44,5 +56,5 @@ TEST_CASE("100k messages of 1 KB with an 8 MB raw bound stay within 8 MB plus 50
     CHECK(counts.messages_stored == count);
     CHECK(counts.raw_memory_bytes <= memory_limit);
     CHECK(counts.raw_dropped == count - counts.raw_in_memory);
-    CHECK(growth < memory_limit + count * metadata_estimate);
+    CHECK(growth < memory_limit + count * metadata_estimate * allocator_overhead_factor);
 }
