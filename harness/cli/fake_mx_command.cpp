@@ -147,14 +147,7 @@ fakemx::FakeMxConfig fake_mx_options(const ParsedArgs& args) {
     config.tls_ca_dir = args.get_or("--tls-ca-dir", "");
     config.threads = static_cast<unsigned>(args.get_uint("--threads", 1, 1, 64));
     config.max_connections = args.get_uint("--max-connections", 1000, 1, 1'000'000);
-    if (args.has("--timeout")) {
-        auto timeout = std::chrono::milliseconds(
-            static_cast<std::int64_t>(args.get_double("--timeout", 300, 0.001, 86400) * 1000));
-        config.timeouts.command = timeout;
-        config.timeouts.data = timeout;
-        config.timeouts.tls_handshake = timeout;
-        config.timeouts.write = timeout;
-    }
+    apply_timeout_option(args, config.timeouts);
     return config;
 }
 

@@ -159,15 +159,18 @@ net::SmtpServerConfig server_options(const ParsedArgs& args) {
     session.max_errors = args.get_uint("--max-errors", session.max_errors, 0, 1'000'000);
     session.max_text_line = args.get_uint("--line-limit", session.max_text_line, 0, 1u << 30);
     config.max_connections = args.get_uint("--max-connections", 1000, 1, 1'000'000);
-    if (args.has("--timeout")) {
-        auto timeout = std::chrono::milliseconds(
-            static_cast<std::int64_t>(args.get_double("--timeout", 300, 0.001, 86400) * 1000));
-        config.timeouts.command = timeout;
-        config.timeouts.data = timeout;
-        config.timeouts.tls_handshake = timeout;
-        config.timeouts.write = timeout;
-    }
+    apply_timeout_option(args, config.timeouts);
     return config;
+}
+
+void apply_timeout_option(const ParsedArgs& args, net::ServerTimeouts& timeouts) {
+    if (!args.has("--timeout")) return;
+    auto timeout = std::chrono::milliseconds(
+        static_cast<std::int64_t>(args.get_double("--timeout", 300, 0.001, 86400) * 1000));
+    timeouts.command = timeout;
+    timeouts.data = timeout;
+    timeouts.tls_handshake = timeout;
+    timeouts.write = timeout;
 }
 
 void block_stop_signals() {

@@ -9,6 +9,8 @@ namespace relaylab::cli {
 
 void add_server_options(CommandSpec& spec);
 net::SmtpServerConfig server_options(const ParsedArgs& args);
+// --timeout SECONDS, when given, replaces every per-phase server timeout.
+void apply_timeout_option(const ParsedArgs& args, net::ServerTimeouts& timeouts);
 // The server TLS context the options ask for (--tls-cert/--tls-key, --tls-variant,
 // --tls-ca-dir, --tls-versions), with certificates for `hostname`; nullptr when no option asks
 // for TLS. Throws UsageError naming the option.
