@@ -2,7 +2,7 @@
 # fake-mx throughput against Postfix's smtp-sink in the same run (issue 4): smtp-source pushes
 # 1 KB messages over 20 sessions into `relaylab fake-mx` (accept-all preset, every message's
 # metadata captured in memory, raw content in memory up to the default bound, transcripts on)
-# and into smtp-sink, alternating. Both a new connection per message (smtp-source's default)
+# and into smtp-sink, alternating round by round. Both a new connection per message (smtp-source's default)
 # and one connection per session (-d). Each figure is the median of REPEAT runs of wall time
 # around the smtp-source process; the fake MX's count is checked through its API afterwards.
 # Not a test: nothing here runs in CI.
@@ -55,24 +55,31 @@ captured() {
         /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["store"]["messages_total"])'
 }
 
-measure() {  # server mode count
-    local server=$1 mode=$2 count=$3 port start end flags=() results=()
+one_run() {  # server mode count: prints msgs/s
+    local server=$1 mode=$2 count=$3 port start end flags=()
     [ "$mode" = keep ] && flags+=(-d)
+    port=$(free_port)
+    start_server "$server" "$port"
+    start=$(now)
+    /usr/sbin/smtp-source "${flags[@]}" -s 20 -m "$count" -l 1024 \
+        -f sender@relaylab.test -t rcpt@example.test 127.0.0.1:"$port"
+    end=$(now)
+    if [ "$server" = fake-mx ]; then
+        got=$(captured)
+        [ "$got" = "$count" ] || { echo "fake-mx captured $got of $count" >&2; exit 1; }
+    fi
+    stop_server
+    rate "$count" "$(awk -v a="$start" -v b="$end" 'BEGIN {print b - a}')"
+}
+
+# Rounds alternate the two servers, so drift in the machine's speed hits both alike.
+measure() {  # mode count: prints "smtp-sink-median fake-mx-median"
+    local mode=$1 count=$2 base=() ours=()
     for _ in $(seq "$repeat"); do
-        port=$(free_port)
-        start_server "$server" "$port"
-        start=$(now)
-        /usr/sbin/smtp-source "${flags[@]}" -s 20 -m "$count" -l 1024 \
-            -f sender@relaylab.test -t rcpt@example.test 127.0.0.1:"$port"
-        end=$(now)
-        if [ "$server" = fake-mx ]; then
-            got=$(captured)
-            [ "$got" = "$count" ] || { echo "fake-mx captured $got of $count" >&2; exit 1; }
-        fi
-        stop_server
-        results+=("$(rate "$count" "$(awk -v a="$start" -v b="$end" 'BEGIN {print b - a}')")")
+        base+=("$(one_run smtp-sink "$mode" "$count")")
+        ours+=("$(one_run fake-mx "$mode" "$count")")
     done
-    printf '%s\n' "${results[@]}" | median
+    echo "$(printf '%s\n' "${base[@]}" | median) $(printf '%s\n' "${ours[@]}" | median)"
 }
 
 echo "# $(date -u +%Y-%m-%dT%H:%MZ) $(nproc) cores, load $(cut -d' ' -f1 /proc/loadavg); relaylab: $relaylab $extra"
@@ -80,8 +87,7 @@ echo "| smtp-source, 20 sessions | smtp-sink msgs/s | fake-mx msgs/s | ratio |"
 echo "|---|---|---|---|"
 for mode in new keep; do
     if [ "$mode" = new ]; then count=$count_new; else count=$count_d; fi
-    base=$(measure smtp-sink "$mode" "$count")
-    ours=$(measure fake-mx "$mode" "$count")
+    read -r base ours < <(measure "$mode" "$count")
     label=$([ "$mode" = new ] && echo "new connection per message" || echo "one connection per session (-d)")
     echo "| $label | $base | $ours | $(awk -v a="$ours" -v b="$base" 'BEGIN {printf "%.2f", a / b}') |"
 done
