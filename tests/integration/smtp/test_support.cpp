@@ -15,6 +15,7 @@
 #include <boost/asio/use_future.hpp>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <stdexcept>
 
@@ -84,6 +85,10 @@ TestPki make_test_pki(const std::string& server_name) {
     if (mkdtemp(tmpl) == nullptr) throw std::runtime_error("mkdtemp failed");
     TestPki pki;
     pki.dir = tmpl;
+    pki.cleanup = std::shared_ptr<void>(nullptr, [dir = pki.dir](void*) {
+        std::error_code ignored;
+        std::filesystem::remove_all(dir, ignored);
+    });
     EVP_PKEY* ca_key = new_key();
     X509* ca = new_cert(ca_key, "relaylab test CA", nullptr, nullptr, true);
     EVP_PKEY* key = new_key();

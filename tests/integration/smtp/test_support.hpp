@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstdint>
 #include <deque>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -22,6 +23,8 @@ struct TestPki {
     std::string dir;
     std::string ca_file;  // CA certificate (PEM)
     net::CertificatePem server;
+    // Removes `dir` when the last copy goes: tests must not leave /tmp/relaylab-pki-* behind.
+    std::shared_ptr<void> cleanup;
 };
 TestPki make_test_pki(const std::string& server_name);
 
