@@ -111,6 +111,9 @@ struct Behaviour {
     std::optional<std::uint64_t> max_message_size;  // 0: no limit
     std::optional<std::size_t> max_recipients;
     bool require_tls = false;
+    // Bare LF / CR in DATA: unset follows `relaylab fake-mx --bare-newline` (default reject).
+    // normalize or accept lets smuggling look-alikes through to the capture's findings.
+    std::optional<smtp::BareNewlinePolicy> bare_newline;
     TlsBehaviour tls;
     std::optional<Greylist> greylist;
     RateLimits rate_limits;
@@ -129,7 +132,8 @@ Behaviour load_behaviour(const std::string& file_or_preset);
 std::vector<std::string> preset_names();
 
 // Copies what the session itself enforces (hostname, banner, extensions, SIZE, recipients per
-// message, require_tls) into the session config; leaves the rest of `config` as it was.
+// message, require_tls, the bare-newline policy when set) into the session config; leaves the rest
+// of `config` as it was.
 void apply_server_settings(const Behaviour& behaviour, smtp::ServerConfig& config);
 
 }  // namespace relaylab::fakemx

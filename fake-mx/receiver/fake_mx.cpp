@@ -319,6 +319,7 @@ FakeMx::FakeMx(FakeMxConfig config) {
         server.listeners = {net::ListenerConfig{host_config.address, host_config.port, false}};
         server.session.hostname = host_config.name;
         server.session.banner = "ESMTP relaylab fake-mx";
+        server.session.bare_newline = impl.config.bare_newline;  // the behaviour may override
         apply_server_settings(behaviour, server.session);
         server.timeouts = impl.config.timeouts;
         server.max_connections = impl.config.max_connections;

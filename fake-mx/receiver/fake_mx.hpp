@@ -46,6 +46,8 @@ struct FakeMxConfig {
     unsigned threads = 1;  // io threads per host
     net::ServerTimeouts timeouts;
     std::size_t max_connections = 1000;  // per host
+    // Every host's bare LF/CR policy in DATA unless its behaviour sets bare_newline.
+    smtp::BareNewlinePolicy bare_newline = smtp::BareNewlinePolicy::reject;
 };
 
 // A configuration FakeMx cannot run with (a CA directory it cannot use, ...).

@@ -53,6 +53,9 @@ const CommandSpec& spec() {
                  "fake-mx.relaylab.test)"},
                 {"--tls-ca-dir", "DIR",
                  "test CA for 'valid' certificates (created if absent; clients trust DIR/ca.pem)"},
+                {"--bare-newline", "POLICY",
+                 "bare LF/CR in DATA: reject (default: 550), normalize, accept; a behaviour's "
+                 "bare_newline key wins for its host"},
                 {"--threads", "N", "io threads per host (default 1)"},
                 {"--max-connections", "N", "concurrent connections per host (default 1000)"},
                 {"--timeout", "SECONDS", "every SMTP wait (default 300)"},
@@ -146,6 +149,7 @@ fakemx::FakeMxConfig fake_mx_options(const ParsedArgs& args) {
     config.authserv_id = args.get_or("--authserv-id", config.authserv_id);
     config.tls_ca_dir = args.get_or("--tls-ca-dir", "");
     config.threads = static_cast<unsigned>(args.get_uint("--threads", 1, 1, 64));
+    config.bare_newline = bare_newline_option(args);
     config.max_connections = args.get_uint("--max-connections", 1000, 1, 1'000'000);
     apply_timeout_option(args, config.timeouts);
     return config;

@@ -31,6 +31,8 @@ void add_server_options(CommandSpec& spec) {
             {"--auth-without-tls", "", "offer AUTH on plaintext sessions too"},
             {"--bare-newline", "POLICY", "bare LF/CR in DATA: reject (default), normalize, accept"},
             {"--max-size", "BYTES", "SIZE limit (default 52428800; 0: none)"},
+            {"--max-stored", "BYTES",
+             "content kept per message whatever SIZE says; over it 552 (default 67108864)"},
             {"--max-recipients", "N", "recipients per message (default 1000)"},
             {"--max-connections", "N", "concurrent connections; beyond: 421 (default 1000)"},
             {"--max-errors", "N", "bad commands before 421 and close (default 10)"},
@@ -143,17 +145,10 @@ net::SmtpServerConfig server_options(const ParsedArgs& args) {
     if (session.auth_without_tls && session.auth_mechanisms.empty()) {
         throw UsageError("--auth-without-tls needs --auth USER:PASS");
     }
-    std::string policy = args.get_or("--bare-newline", "reject");
-    if (policy == "reject") {
-        session.bare_newline = smtp::BareNewlinePolicy::reject;
-    } else if (policy == "normalize") {
-        session.bare_newline = smtp::BareNewlinePolicy::normalize;
-    } else if (policy == "accept") {
-        session.bare_newline = smtp::BareNewlinePolicy::accept;
-    } else {
-        throw UsageError("--bare-newline: '" + policy + "' is not reject, normalize or accept");
-    }
+    session.bare_newline = bare_newline_option(args);
     session.max_message_size = args.get_uint("--max-size", session.max_message_size);
+    session.max_stored_size =
+        args.get_uint("--max-stored", session.max_stored_size, 1, std::uint64_t{1} << 40);
     session.max_recipients =
         args.get_uint("--max-recipients", session.max_recipients, 1, 1'000'000);
     session.max_errors = args.get_uint("--max-errors", session.max_errors, 0, 1'000'000);
@@ -161,6 +156,14 @@ net::SmtpServerConfig server_options(const ParsedArgs& args) {
     config.max_connections = args.get_uint("--max-connections", 1000, 1, 1'000'000);
     apply_timeout_option(args, config.timeouts);
     return config;
+}
+
+smtp::BareNewlinePolicy bare_newline_option(const ParsedArgs& args) {
+    std::string policy = args.get_or("--bare-newline", "reject");
+    if (policy == "reject") return smtp::BareNewlinePolicy::reject;
+    if (policy == "normalize") return smtp::BareNewlinePolicy::normalize;
+    if (policy == "accept") return smtp::BareNewlinePolicy::accept;
+    throw UsageError("--bare-newline: '" + policy + "' is not reject, normalize or accept");
 }
 
 void apply_timeout_option(const ParsedArgs& args, net::ServerTimeouts& timeouts) {

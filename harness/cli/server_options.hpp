@@ -11,6 +11,8 @@ void add_server_options(CommandSpec& spec);
 net::SmtpServerConfig server_options(const ParsedArgs& args);
 // --timeout SECONDS, when given, replaces every per-phase server timeout.
 void apply_timeout_option(const ParsedArgs& args, net::ServerTimeouts& timeouts);
+// --bare-newline reject|normalize|accept (default reject); throws UsageError otherwise.
+smtp::BareNewlinePolicy bare_newline_option(const ParsedArgs& args);
 // The server TLS context the options ask for (--tls-cert/--tls-key, --tls-variant,
 // --tls-ca-dir, --tls-versions), with certificates for `hostname`; nullptr when no option asks
 // for TLS. Throws UsageError naming the option.

@@ -1,5 +1,7 @@
 #include "harness/net/smtp_server.hpp"
 
+#include "harness/smtp/body_pump.hpp"
+
 #include <algorithm>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -220,7 +222,13 @@ asio::awaitable<void> SmtpServer::Impl::serve(Worker& worker, tcp::socket socket
     } close_notice{config.on_close, info};
     smtp::ServerConfig session_config = config.session;
     session_config.tls_available = config.tls != nullptr || config.broken_starttls;
+    // Sinks before the session and pump: the pump's destructor aborts a message still arriving
+    // when the connection ends, however it ends.
+    smtp::MemoryBodySink memory_sink;
+    std::unique_ptr<smtp::BodySink> streaming_sink;
+    if (config.body_sink) streaming_sink = config.body_sink(info);
     smtp::ServerSession session(session_config, info);
+    smtp::BodyPump body(streaming_sink ? *streaming_sink : memory_sink);
     std::unique_ptr<smtp::SessionObserver> observer;
     if (config.observe) {
         observer = config.observe(info);
@@ -287,6 +295,12 @@ asio::awaitable<void> SmtpServer::Impl::serve(Worker& worker, tcp::socket socket
                     if (config.on_message) config.on_message(std::move(message), stream.tls());
                     break;
                 }
+                case smtp::ServerSession::Action::body_begin:
+                case smtp::ServerSession::Action::body_chunk:
+                case smtp::ServerSession::Action::body_end:
+                case smtp::ServerSession::Action::body_abort:
+                    body.handle(session, *action);
+                    break;
                 case smtp::ServerSession::Action::close:
                     co_await flush(stream, session.output());
                     stream.expires_after(config.timeouts.shutdown_grace);

@@ -16,6 +16,7 @@
 #include <boost/asio/ssl/context.hpp>
 
 #include "harness/net/smtp_stream.hpp"
+#include "harness/smtp/body_sink.hpp"
 #include "harness/smtp/server_session.hpp"
 
 namespace relaylab::net {
@@ -56,6 +57,11 @@ struct SmtpServerConfig {
     // Called for each accepted message when Phase::data_end is not decided. Runs on an io
     // thread: keep it short and thread-safe.
     std::function<void(smtp::ReceivedMessage&&, const TlsInfo&)> on_message;
+    // Streams each message's content to a sink made per connection (a relay's spool writer;
+    // see smtp/body_sink.hpp), chunk by chunk as it arrives. Empty: content is collected in
+    // memory (bounded by session.max_stored_size) and reaches the data_end decision and
+    // on_message in ReceivedMessage::content. Sink calls run on the connection's io thread.
+    std::function<std::unique_ptr<smtp::BodySink>(const smtp::ConnectionInfo&)> body_sink;
     // Observer factory for transcripts; may be empty.
     std::function<std::unique_ptr<smtp::SessionObserver>(const smtp::ConnectionInfo&)> observe;
     // Called once when a connection that got a session ends, for any reason, after the session
