@@ -25,7 +25,9 @@ struct DataFindings {
     std::uint64_t nul = 0;
     std::uint64_t long_lines = 0;  // lines over the text-line limit
     // "." alone on a line where a delimiter is not CRLF: <LF>.<LF>, <CRLF>.<LF>, <LF>.<CRLF>,
-    // <CR>.<CR>, ... Each is an end of data to some receiver and message content to us.
+    // <CR>.<CR>, ...; or "." with NULs beside it (<CRLF>.<NUL><CRLF>), which receivers that
+    // drop NULs read as <CRLF>.<CRLF>. Each is an end of data to some receiver and message
+    // content to us.
     std::uint64_t eod_lookalikes = 0;
     bool bare_newlines() const { return bare_lf + bare_cr > 0; }
 };
