@@ -46,6 +46,7 @@ struct FakeMxConfig {
     unsigned threads = 1;  // io threads per host
     net::ServerTimeouts timeouts;
     std::size_t max_connections = 1000;  // per host
+    net::ClientLimits client_limits;     // per host
 };
 
 // A configuration FakeMx cannot run with (a CA directory it cannot use, ...).
