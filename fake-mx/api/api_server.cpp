@@ -3,7 +3,6 @@
 #include <atomic>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -14,12 +13,13 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
-#include <cstdio>
 #include <list>
 #include <optional>
 #include <system_error>
 #include <thread>
 
+#include "harness/log/log.hpp"
+#include "harness/log/spawn_handler.hpp"
 #include "harness/net/connection_governor.hpp"
 #include "harness/net/descriptor_limit.hpp"
 
@@ -135,10 +135,10 @@ asio::awaitable<void> ApiServer::Impl::accept_loop() {
         auto [ec, socket] = co_await acceptor->async_accept(nothrow);
         if (ec == asio::error::operation_aborted || !acceptor->is_open()) co_return;
         if (ec) {
-            std::fprintf(stderr,
-                         "warn api.accept_failed listener=%s:%u error=\"%s\" backoff_ms=%lld\n",
-                         config.address.c_str(), static_cast<unsigned>(port), ec.message().c_str(),
-                         static_cast<long long>(accept_backoff.count()));
+            log::warn("api.accept_failed",
+                      {{"listener", config.address + ':' + std::to_string(port)},
+                       {"error", ec.message()},
+                       {"backoff_ms", accept_backoff.count()}});
             backoff.expires_after(accept_backoff);
             co_await backoff.async_wait(nothrow);
             continue;
@@ -160,7 +160,7 @@ asio::awaitable<void> ApiServer::Impl::accept_loop() {
             if (busy_answers < max_busy_answers) {
                 ++busy_answers;
                 asio::co_spawn(acceptor->get_executor(), answer_busy(std::move(socket)),
-                               asio::detached);
+                               log::spawn_handler("api.busy_answer"));
             } else {
                 boost::system::error_code ignored;
                 socket.close(ignored);
@@ -170,7 +170,7 @@ asio::awaitable<void> ApiServer::Impl::accept_loop() {
         ++active;
         auto self = connections.insert(connections.end(), Connection{.key = key});
         asio::co_spawn(acceptor->get_executor(), serve(beast::tcp_stream(std::move(socket)), self),
-                       asio::detached);
+                       log::spawn_handler("api.connection"));
     }
 }
 
@@ -268,7 +268,7 @@ void ApiServer::start() {
         net::GovernorLimits{.max_connections = impl.config.max_connections,
                             .max_per_client = impl.config.max_connections_per_client},
         &net::DescriptorBudget::process());
-    asio::co_spawn(*impl.io, impl.accept_loop(), asio::detached);
+    asio::co_spawn(*impl.io, impl.accept_loop(), log::spawn_handler("api.listener"));
     impl.thread = std::thread([&impl] { impl.io->run(); });
 }
 

@@ -3,7 +3,6 @@
 #include <array>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ip/udp.hpp>
@@ -11,10 +10,11 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
-#include <cstdio>
 #include <list>
 #include <vector>
 
+#include "harness/log/log.hpp"
+#include "harness/log/spawn_handler.hpp"
 #include "harness/net/connection_governor.hpp"
 #include "harness/net/descriptor_limit.hpp"
 
@@ -146,7 +146,7 @@ asio::awaitable<void> udp_loop(StatePtr state) {
             asio::co_spawn(
                 state->executor,
                 delayed_udp_reply(state, client, std::move(*decision.reply), decision.delay),
-                asio::detached);
+                log::spawn_handler("dns.delayed_udp_reply"));
             continue;
         }
         // The socket is non-blocking: a send normally completes at once; when the kernel
@@ -227,8 +227,8 @@ asio::awaitable<void> tcp_accept_loop(StatePtr state) {
         if (ec == asio::error::operation_aborted || !state->acceptor.is_open()) break;
         if (ec) {
             // Out of descriptors: say so and pause; the connection waits in the listen queue.
-            std::fprintf(stderr, "warn dns.accept_failed error=\"%s\" backoff_ms=%lld\n",
-                         ec.message().c_str(), static_cast<long long>(accept_backoff.count()));
+            log::warn("dns.accept_failed",
+                      {{"error", ec.message()}, {"backoff_ms", accept_backoff.count()}});
             asio::steady_timer backoff(state->executor, accept_backoff);
             co_await backoff.async_wait(use_tuple);
             continue;
@@ -253,7 +253,7 @@ asio::awaitable<void> tcp_accept_loop(StatePtr state) {
         ++state->tcp_connections;
         auto self = state->connections.insert(state->connections.end(), TcpConnection{.key = key});
         asio::co_spawn(state->executor, tcp_session(state, std::move(socket), self),
-                       asio::detached);
+                       log::spawn_handler("dns.tcp_session"));
     }
 }
 
@@ -303,8 +303,9 @@ void FixtureServer::set_query_log(QueryLogSink sink) {
 }
 
 void FixtureServer::start() {
-    asio::co_spawn(state_->executor, udp_loop(state_), asio::detached);
-    asio::co_spawn(state_->executor, tcp_accept_loop(state_), asio::detached);
+    asio::co_spawn(state_->executor, udp_loop(state_), log::spawn_handler("dns.udp_loop"));
+    asio::co_spawn(state_->executor, tcp_accept_loop(state_),
+                   log::spawn_handler("dns.tcp_listener"));
 }
 
 void FixtureServer::stop() {

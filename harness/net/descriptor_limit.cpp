@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "harness/log/log.hpp"
 #include "harness/net/connection_governor.hpp"
 
 namespace relaylab::net {
@@ -38,7 +39,15 @@ std::size_t connection_budget_for(std::uint64_t soft) {
 
 DescriptorBudget& DescriptorBudget::process() {
     // The first listener to start raises the limit, before the budget is sized from it.
-    static DescriptorBudget budget(connection_budget_for(raise_descriptor_limit().soft));
+    static DescriptorBudget budget([] {
+        DescriptorLimits limits = raise_descriptor_limit();
+        std::size_t connections = connection_budget_for(limits.soft);
+        log::info("limits.descriptors", {{"soft_before", limits.soft_before},
+                                         {"soft", limits.soft},
+                                         {"hard", limits.hard},
+                                         {"connection_budget", connections}});
+        return connections;
+    }());
     return budget;
 }
 

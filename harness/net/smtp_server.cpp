@@ -1,11 +1,12 @@
 #include "harness/net/smtp_server.hpp"
 
+#include "harness/log/log.hpp"
+#include "harness/log/spawn_handler.hpp"
 #include "harness/net/descriptor_limit.hpp"
 
 #include <algorithm>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -110,17 +111,17 @@ asio::awaitable<void> SmtpServer::Impl::accept_loop(Worker& worker, tcp::accepto
             std::uint64_t failures = ++stats.accept_failures;
             boost::system::error_code ignored;
             auto port = acceptor.local_endpoint(ignored).port();
-            std::fprintf(stderr,
-                         "warn smtp.accept_failed listener=%s:%u error=\"%s\" failures=%llu "
-                         "backoff_ms=%lld\n",
-                         listener.address.c_str(), static_cast<unsigned>(port),
-                         ec.message().c_str(), static_cast<unsigned long long>(failures),
-                         static_cast<long long>(accept_backoff.count()));
+            log::warn("smtp.accept_failed",
+                      {{"listener", listener.address + ':' + std::to_string(port)},
+                       {"error", ec.message()},
+                       {"failures", failures},
+                       {"backoff_ms", accept_backoff.count()}});
             backoff.expires_after(accept_backoff);
             co_await backoff.async_wait(nothrow);
             continue;
         }
-        asio::co_spawn(worker.context, serve(worker, std::move(socket), listener), asio::detached);
+        asio::co_spawn(worker.context, serve(worker, std::move(socket), listener),
+                       log::spawn_handler("smtp.session"));
     }
 }
 
@@ -459,7 +460,7 @@ void SmtpServer::start() {
             asio::co_spawn(
                 worker->context,
                 impl.accept_loop(*worker, *worker->acceptors[i], impl.config.listeners[i]),
-                asio::detached);
+                log::spawn_handler("smtp.listener"));
         }
         worker->thread = std::thread([w = worker.get()] { w->context.run(); });
     }

@@ -1,8 +1,10 @@
-// Out of descriptors: the SMTP listener's accept() fails with EMFILE while a client waits in the
-// listen queue. The failure is counted (and logged), retried after a pause instead of a busy
-// loop, and the waiting client is served as soon as descriptors free. The test process fills
-// its own descriptor table (the server runs in-process), so every wait is bounded by
-// SO_RCVTIMEO or a polling deadline.
+// SmtpServer's listener limits in-process, every wait bounded by SO_RCVTIMEO or a polling
+// deadline.
+// - Out of descriptors: accept() fails with EMFILE while a client waits in the listen queue.
+//   The failure is counted (and logged), retried after a pause instead of a busy loop, and the
+//   waiting client is served as soon as descriptors free. The test fills its own descriptor
+//   table (the server runs in this process).
+// - Under stress (three quarters of the connections in use) waits get the short timeout.
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -105,4 +107,65 @@ TEST_CASE("the process descriptor budget sits below the soft limit, which was ra
     if (limits.hard != RLIM_INFINITY) {
         CHECK(limits.soft == std::min<std::uint64_t>(limits.hard, max_raised_descriptors));
     }
+}
+
+namespace {
+
+int connect_loopback(std::uint16_t port) {
+    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    timeval timeout{.tv_sec = 5, .tv_usec = 0};
+    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_port = htons(port);
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0);
+    return fd;
+}
+
+// Reads until the peer closes (or SO_RCVTIMEO passes): what it said.
+std::string read_until_close(int fd) {
+    std::string out;
+    char buffer[1024];
+    for (ssize_t n; (n = ::recv(fd, buffer, sizeof buffer, 0)) > 0;)
+        out.append(buffer, static_cast<std::size_t>(n));
+    return out;
+}
+
+}  // namespace
+
+TEST_CASE("under stress idle sessions get the short stress timeout") {
+    SmtpServerConfig config;
+    config.listeners = {ListenerConfig{"127.0.0.1", 0, false}};
+    config.session.hostname = "abuse.test";
+    config.max_connections = 4;
+    config.client_limits.max_connections = 0;
+    config.timeouts.command = 60s;
+    config.timeouts.stress = 300ms;
+    SmtpServer server(config);
+    server.start();
+
+    SECTION("below three quarters of the budget the normal timeout holds") {
+        int a = connect_loopback(server.port());
+        int b = connect_loopback(server.port());
+        timeval short_wait{.tv_sec = 1, .tv_usec = 0};
+        ::setsockopt(a, SOL_SOCKET, SO_RCVTIMEO, &short_wait, sizeof short_wait);
+        std::string said = read_until_close(a);  // the greeting, then 1 s of silence
+        CHECK_THAT(said, Catch::StartsWith("220 "));
+        CHECK_THAT(said, !Catch::Contains("421"));
+        CHECK(server.stats().timeouts.load() == 0);
+        ::close(a);
+        ::close(b);
+    }
+    SECTION("from three quarters on, idle sessions are cut off after the stress timeout") {
+        int fds[3] = {connect_loopback(server.port()), connect_loopback(server.port()),
+                      connect_loopback(server.port())};
+        auto started = std::chrono::steady_clock::now();
+        std::string said = read_until_close(fds[2]);
+        CHECK_THAT(said, Catch::StartsWith("220 ") && Catch::Contains("421 4.4.2"));
+        CHECK(std::chrono::steady_clock::now() - started < 3s);
+        for (int fd : fds)
+            ::close(fd);
+    }
+    server.stop();
 }
