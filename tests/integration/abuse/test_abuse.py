@@ -35,9 +35,28 @@ from relaylab_proc import LOOPBACK, RawSmtp  # noqa: E402
 ABUSER = "127.0.0.2"
 SOCKET_TIMEOUT = 10.0
 # Resident memory the server may reach while abused (it idles at a few MB; a thousand idle
-# connections must not cost more than their socket state).
+# connections must not cost more than their socket state). ASan's shadow memory, redzones and
+# 256 MB quarantine get their own allowance.
 MAX_RSS_KB = 200 * 1024
+MAX_RSS_KB_ASAN = 700 * 1024
 ZONE = os.path.join(HERE, "..", "..", "..", "scenarios", "zones", "example.test.zone")
+
+
+def is_asan_build(path):
+    """True when the binary carries AddressSanitizer (statically or as libasan)."""
+    for args in (["nm", "-D", path], ["nm", path]):
+        try:
+            done = subprocess.run(args, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                                  timeout=60)
+        except (OSError, subprocess.TimeoutExpired):
+            return "ASAN_OPTIONS" in os.environ
+        if b"__asan_init" in done.stdout:
+            return True
+    return False
+
+
+def rss_limit_kb():
+    return MAX_RSS_KB_ASAN if is_asan_build(relaylab_proc.RELAYLAB) else MAX_RSS_KB
 
 
 def rss_kb(pid):
@@ -161,7 +180,7 @@ class DripInData(unittest.TestCase):
             self.assertLess(drip.closed_after, self.TIMEOUT + 4)
             self.assertGreater(drip.sent, self.TIMEOUT * 3)  # it did drip past one timeout
             raw.close()
-            self.assertLess(rss_kb(mx.proc.pid), MAX_RSS_KB)
+            self.assertLess(rss_kb(mx.proc.pid), rss_limit_kb())
             self.assertEqual(send_ordinary_mail(mx.port, "after"), 250)
             host = mx.get_json("/api/v1/stats")["hosts"][0]
             self.assertGreaterEqual(host["timeouts"], 1)
@@ -216,7 +235,7 @@ class IdleFlood(unittest.TestCase):
                 host = mx.get_json("/api/v1/stats")["hosts"][0]
                 self.assertEqual(host["refused_client_connections"], self.FLOOD // 2)
                 self.assertLessEqual(host["active_connections"], self.FLOOD // 2 + 1)
-                self.assertLess(rss_kb(mx.proc.pid), MAX_RSS_KB)
+                self.assertLess(rss_kb(mx.proc.pid), rss_limit_kb())
             finally:
                 for s in flood:
                     s.close()
@@ -252,7 +271,7 @@ class Descriptors(unittest.TestCase):
                 # The ordinary client and the API are still served during the flood.
                 self.assertEqual(send_ordinary_mail(mx.port, "low limit"), 250)
                 self.assertEqual(mx.request("/api/v1/stats")[0], 200)
-                self.assertLess(rss_kb(mx.proc.pid), MAX_RSS_KB)
+                self.assertLess(rss_kb(mx.proc.pid), rss_limit_kb())
             finally:
                 for s in flood:
                     s.close()
@@ -296,7 +315,7 @@ class ApiKeepAlive(unittest.TestCase):
                 silent = [abuser_socket(mx.api_port) for _ in range(10)]
                 code, took = self.curl_stats(mx.api_port)
                 self.assertEqual(code, "200")
-                self.assertLess(took, 3)
+                self.assertLess(took, 5)
                 for s in silent:
                     s.close()
             finally:
@@ -310,8 +329,8 @@ class ApiKeepAlive(unittest.TestCase):
                 for _ in range(5):
                     code, took = self.curl_stats(mx.api_port)
                     self.assertEqual(code, "200")
-                    self.assertLess(took, 3)
-                self.assertLess(rss_kb(mx.proc.pid), MAX_RSS_KB)
+                    self.assertLess(took, 5)
+                self.assertLess(rss_kb(mx.proc.pid), rss_limit_kb())
             finally:
                 for conn in held:
                     conn.close()
@@ -355,8 +374,8 @@ class DnsTcpIdle(unittest.TestCase):
                                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                       timeout=15)
                 self.assertEqual(done.stdout.decode().strip(), "127.0.0.1")
-                self.assertLess(time.monotonic() - started, 3)
-            self.assertLess(rss_kb(proc.pid), MAX_RSS_KB)
+                self.assertLess(time.monotonic() - started, 5)
+            self.assertLess(rss_kb(proc.pid), rss_limit_kb())
         finally:
             for s in idle:
                 s.close()
