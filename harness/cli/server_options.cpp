@@ -52,7 +52,8 @@ std::vector<OptionSpec> client_limit_options() {
         {"--client-prefix", "V4[/V6]",
          "prefix lengths that group client addresses for those limits (default 32/128)"},
         {"--min-data-rate", "BYTES",
-         "inside DATA/BDAT each byte/s below this shortens the deadline (default 500; 0: off)"},
+         "DATA/BDAT deadline: each BYTES received buy 1 s, capped at --timeout (default 500; 0: "
+         "off)"},
         {"--stress-timeout", "SECONDS",
          "command and data timeout when 3/4 of the connections are in use (default 10)"},
     };
