@@ -191,6 +191,22 @@ class DripInData(unittest.TestCase):
     def test_dripper_inside_bdat_is_cut_off(self):
         self.check_cut_off(bdat=True)
 
+    def test_sink_dripper_inside_data_is_cut_off(self):
+        """relaylab sink runs the same server: the same deadline."""
+        with relaylab_proc.Sink("--timeout", self.TIMEOUT) as sink:
+            raw = self.dripper(sink.port, bdat=False)
+            drip = Dripper(raw.sock, 0.2, limit=30)
+            drip.start()
+            self.assertEqual(send_ordinary_mail(sink.port, "while dripping"), 250)
+            drip.join(timeout=20)
+            self.assertFalse(drip.is_alive(), "the dripper was never cut off")
+            self.assertIn(b"421 4.4.2", read_until_closed(raw.sock, 5))
+            self.assertLess(drip.closed_after, self.TIMEOUT + 4)
+            raw.close()
+            counts = sink.stop()
+            self.assertEqual(counts["timeouts"], 1, counts)
+            self.assertEqual(counts["messages"], 1, counts)
+
     def test_honest_slow_client_is_not_cut_off(self):
         with FakeMx("--timeout", self.TIMEOUT) as mx:
             with RawSmtp(mx.port) as raw:
@@ -239,6 +255,47 @@ class IdleFlood(unittest.TestCase):
             finally:
                 for s in flood:
                     s.close()
+
+
+class ClientLimits(unittest.TestCase):
+    """--max-connection-rate (a per-client token bucket over a minute) and --client-prefix
+    (addresses grouped into one client)."""
+
+    def test_connection_rate_per_client(self):
+        with relaylab_proc.Sink("--max-connection-rate", "5") as sink:
+            for i in range(5):
+                s = abuser_socket(sink.port)
+                self.assertTrue(s.recv(512).startswith(b"220"), i)
+                s.close()
+            s = abuser_socket(sink.port)
+            refusal = s.recv(512)
+            s.close()
+            self.assertTrue(refusal.startswith(b"421 4.7.0"), refusal)
+            self.assertIn(b"too many connection attempts from 127.0.0.2", refusal)
+            # Another client is not affected.
+            self.assertEqual(send_ordinary_mail(sink.port, "rate"), 250)
+            counts = sink.stop()
+            self.assertEqual(counts["refused_client_connections"], 1, counts)
+
+    def test_client_prefix_groups_addresses(self):
+        with relaylab_proc.Sink("--max-connections-per-client", "2",
+                                "--client-prefix", "24/64") as sink:
+            held = []
+            try:
+                for source in ("127.0.0.2", "127.0.0.3"):
+                    s = socket.create_connection((LOOPBACK, sink.port), timeout=SOCKET_TIMEOUT,
+                                                 source_address=(source, 0))
+                    held.append(s)
+                    self.assertTrue(s.recv(512).startswith(b"220"))
+                # A third address of the same /24 is the same client, over its 2.
+                s = socket.create_connection((LOOPBACK, sink.port), timeout=SOCKET_TIMEOUT,
+                                             source_address=("127.0.0.4", 0))
+                held.append(s)
+                self.assertTrue(s.recv(512).startswith(b"421 4.7.0"))
+            finally:
+                for s in held:
+                    s.close()
+            sink.stop()
 
 
 class Descriptors(unittest.TestCase):
