@@ -203,6 +203,7 @@ asio::awaitable<void> SmtpServer::Impl::refuse(SmtpStream& stream, Refusal refus
         ++stats.refused_client_connections;
         why = "too many connection attempts from " + client;
     }
+    log::debug("smtp.connection_refused", {{"client", client}, {"reason", to_string(refusal)}});
     std::string reply = "421 4.7.0 " + config.session.hostname + " Error: " + why + "\r\n";
     stream.expires_after(refusal_write_timeout);
     boost::system::error_code ignored;
