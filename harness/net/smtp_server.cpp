@@ -3,6 +3,7 @@
 #include "harness/log/log.hpp"
 #include "harness/log/spawn_handler.hpp"
 #include "harness/net/descriptor_limit.hpp"
+#include "harness/net/request_deadline.hpp"
 
 #include <algorithm>
 #include <boost/asio/as_tuple.hpp>
@@ -278,8 +279,8 @@ asio::awaitable<void> SmtpServer::Impl::serve(Worker& worker, tcp::socket socket
     std::size_t end = 0;
     // Bytes still to read before a mid-DATA drop (Decision::drop_after_bytes); empty: none.
     std::optional<std::uint64_t> drop_budget;
-    // Inside DATA/BDAT: when the request must be complete (ServerTimeouts::min_data_rate).
-    std::optional<Clock::time_point> data_deadline;
+    // Inside DATA/BDAT: when the body must be complete (ServerTimeouts::min_data_rate).
+    RequestDeadline data_deadline(config.timeouts.min_data_rate);
     session.start();
     for (;;) {
         while (auto action = session.poll()) {
@@ -373,10 +374,8 @@ asio::awaitable<void> SmtpServer::Impl::serve(Worker& worker, tcp::socket socket
             case smtp::ServerSession::Waiting::data:
             case smtp::ServerSession::Waiting::bdat_chunk: {
                 auto now = Clock::now();
-                auto limit = now + wait_limit(config.timeouts.data);
-                if (!data_deadline || config.timeouts.min_data_rate == 0) data_deadline = limit;
-                data_deadline = std::min(*data_deadline, limit);  // stress shortens it
-                stream.expires_after(*data_deadline - now);
+                stream.expires_after(
+                    data_deadline.before_read(now, wait_limit(config.timeouts.data)) - now);
                 break;
             }
             default:
@@ -401,13 +400,9 @@ asio::awaitable<void> SmtpServer::Impl::serve(Worker& worker, tcp::socket socket
             stream.close();  // the client went away
             co_return;
         }
-        if (data_deadline && config.timeouts.min_data_rate != 0) {
-            // Postfix's per-request deadline: what the client sent buys it time in proportion,
-            // so the deadline moves with honest progress and hardly at all with a drip.
-            *data_deadline +=
-                std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(
-                    static_cast<double>(n) / config.timeouts.min_data_rate));
-        }
+        // Postfix's per-request deadline: what the client sent buys it time in proportion, so
+        // the deadline moves with honest progress and hardly at all with a drip.
+        data_deadline.received(n);
         end = n;
     }
 }
