@@ -66,6 +66,9 @@ struct Greylist {
     std::chrono::seconds min_retry{300};                 // retrying sooner is greylisted again
     std::chrono::seconds max_retry{2 * 24 * 3600};       // retrying later starts over
     std::chrono::seconds whitelist_for{35 * 24 * 3600};  // a passed triplet stays allowed
+    // postgrey's --lookup-by-subnet: the client is its /24 (IPv4) or /64 (IPv6), so a sender
+    // that retries from another address of its pool is recognised.
+    bool lookup_by_subnet = false;
     smtp::Reply reply;  // may hold placeholders such as {recipient}; see reply_template.hpp
 };
 

@@ -92,7 +92,8 @@ TlsBehaviour parse_tls(const nlohmann::json& value, const Where& where) {
 }
 
 Greylist parse_greylist(const nlohmann::json& value, const Where& where) {
-    detail::expect_object(value, where, {"min_retry_s", "max_retry_s", "whitelist_s", "reply"});
+    detail::expect_object(
+        value, where, {"min_retry_s", "max_retry_s", "whitelist_s", "reply", "lookup_by_subnet"});
     Greylist greylist;
     // Postfix's text around postgrey's answer: what MTAs log for a greylisted recipient.
     greylist.reply = smtp::make_reply(451, "4.7.1",
@@ -107,6 +108,12 @@ Greylist parse_greylist(const nlohmann::json& value, const Where& where) {
     seconds("min_retry_s", greylist.min_retry, 0);
     seconds("max_retry_s", greylist.max_retry, 1);
     seconds("whitelist_s", greylist.whitelist_for, 0);
+    if (value.contains("lookup_by_subnet")) {
+        if (!value["lookup_by_subnet"].is_boolean()) {
+            (where / "lookup_by_subnet").fail("must be true or false");
+        }
+        greylist.lookup_by_subnet = value["lookup_by_subnet"].get<bool>();
+    }
     if (greylist.max_retry <= greylist.min_retry) {
         (where / "max_retry_s")
             .fail("must be greater than min_retry_s (" +

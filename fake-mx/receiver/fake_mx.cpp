@@ -271,6 +271,8 @@ nlohmann::json World::stats() const {
             {"connections", s.connections.load()},
             {"active_connections", s.active.load()},
             {"refused_connections", s.refused_connections.load()},
+            {"refused_client_connections", s.refused_client_connections.load()},
+            {"accept_failures", s.accept_failures.load()},
             {"messages", host->counters.accepted.load()},
             {"bytes", host->counters.bytes.load()},
             {"rejected_messages", host->counters.rejected_messages.load()},
@@ -323,6 +325,7 @@ FakeMx::FakeMx(FakeMxConfig config) {
         apply_server_settings(behaviour, server.session);
         server.timeouts = impl.config.timeouts;
         server.max_connections = impl.config.max_connections;
+        server.client_limits = impl.config.client_limits;
         server.threads = impl.config.threads;
         const std::string& tls_name = server.session.hostname;
         if (behaviour.tls.certificate != CertificateKind::none && !behaviour.tls.broken_starttls) {

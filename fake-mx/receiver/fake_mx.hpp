@@ -48,6 +48,7 @@ struct FakeMxConfig {
     std::size_t max_connections = 1000;  // per host
     // Every host's bare LF/CR policy in DATA unless its behaviour sets bare_newline.
     smtp::BareNewlinePolicy bare_newline = smtp::BareNewlinePolicy::reject;
+    net::ClientLimits client_limits;     // per host
 };
 
 // A configuration FakeMx cannot run with (a CA directory it cannot use, ...).

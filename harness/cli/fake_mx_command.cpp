@@ -17,7 +17,7 @@ using Clock = std::chrono::steady_clock;
 constexpr std::string_view default_api = "127.0.0.1:8025";
 
 const CommandSpec& spec() {
-    static const CommandSpec spec{
+    static const CommandSpec spec = with_client_limit_options(CommandSpec{
         .name = "fake-mx",
         .synopsis = "--listen [NAME=]ADDR:PORT... [--behaviour [NAME=]FILE|PRESET...] [options]",
         .summary = "simulated receiving MTAs: scripted behaviour, capture, verdicts, HTTP API",
@@ -63,7 +63,7 @@ const CommandSpec& spec() {
                 {"--duration", "SECONDS", "exit after this long"},
                 {"--json", "", "print the final stats as one JSON object"},
             },
-    };
+    });
     return spec;
 }
 
@@ -152,6 +152,7 @@ fakemx::FakeMxConfig fake_mx_options(const ParsedArgs& args) {
     config.bare_newline = bare_newline_option(args);
     config.max_connections = args.get_uint("--max-connections", 1000, 1, 1'000'000);
     apply_timeout_option(args, config.timeouts);
+    apply_client_limit_options(args, config.client_limits, config.timeouts);
     return config;
 }
 

@@ -133,6 +133,8 @@ int sink(const ParsedArgs& args) {
             {"bytes", counts.bytes.load()},
             {"connections", stats.connections.load()},
             {"refused_connections", stats.refused_connections.load()},
+            {"refused_client_connections", stats.refused_client_connections.load()},
+            {"accept_failures", stats.accept_failures.load()},
             {"timeouts", stats.timeouts.load()},
             {"tls_failures", stats.tls_failures.load()},
             {"msgs_per_s", rate},
