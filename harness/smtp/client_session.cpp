@@ -69,33 +69,7 @@ std::chrono::seconds ClientSession::default_timeout(Waiting waiting) {
 }
 
 std::string_view ClientSession::describe(Waiting waiting) {
-    switch (waiting) {
-        case Waiting::greeting:
-            return "waiting for the greeting";
-        case Waiting::ehlo:
-            return "waiting for the reply to EHLO/HELO";
-        case Waiting::starttls:
-            return "waiting for the reply to STARTTLS";
-        case Waiting::auth:
-            return "waiting for the reply to AUTH";
-        case Waiting::mail:
-            return "waiting for the reply to MAIL FROM";
-        case Waiting::rcpt:
-            return "waiting for the reply to RCPT TO";
-        case Waiting::data:
-            return "waiting for the reply to DATA";
-        case Waiting::data_block:
-            return "sending message content";
-        case Waiting::data_end:
-            return "waiting for the reply to end of data";
-        case Waiting::rset:
-            return "waiting for the reply to RSET";
-        case Waiting::quit:
-            return "waiting for the reply to QUIT";
-        case Waiting::nothing:
-            return "idle";
-    }
-    return "idle";
+    return smtp::describe(waiting);
 }
 
 ClientSession::ClientSession(ClientConfig config) : config_(std::move(config)) {

@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "harness/smtp/outcome.hpp"
 #include "harness/smtp/reply.hpp"
 #include "harness/smtp/sasl.hpp"
 
@@ -54,6 +55,13 @@ struct TransactionResult {
     Reply data;   // the reply to DATA (354) when DATA was used
     Reply final;  // the reply that decided the outcome (250 after data, or the failure)
     std::size_t accepted_recipients = 0;
+    // The typed outcome: layer, deciding reply, timeout phase, TLS reason, and whether the
+    // content was fully sent before a failure (then a retry may deliver a duplicate).
+    Outcome outcome;
+    // One entry per recipient of the message, in order: its RCPT reply and whether the message
+    // was accepted for it (RCPT 2xx and the content accepted).
+    std::vector<RecipientResult> recipients;
+    bool content_sent = false;  // same as outcome.content_sent
 };
 
 // The server's EHLO keywords, upper-cased, with their parameters.
@@ -81,21 +89,8 @@ class ClientSession {
         close,                // flush output and close; see error() when it failed
     };
 
-    // What the session waits for, with RFC 5321 4.5.3.2 default timeouts.
-    enum class Waiting {
-        greeting,
-        ehlo,
-        starttls,
-        auth,
-        mail,
-        rcpt,
-        data,
-        data_block,
-        data_end,
-        rset,
-        quit,
-        nothing,
-    };
+    // What the session waits for (outcome.hpp), with RFC 5321 4.5.3.2 default timeouts.
+    using Waiting = smtp::Waiting;
     static std::chrono::seconds default_timeout(Waiting waiting);
     static std::string_view describe(Waiting waiting);
 
