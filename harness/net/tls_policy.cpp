@@ -33,6 +33,22 @@ std::string_view to_string(TlsSecurityLevel level) {
     return "none";
 }
 
+std::string tlsa_owner_name(std::string_view mx_host, std::uint16_t port) {
+    std::string host(mx_host);
+    if (!host.empty() && host.back() == '.') host.pop_back();
+    return "_" + std::to_string(port) + "._tcp." + host;
+}
+
+DaneRecords dane_records_from(const dns::LookupResult<dns::TlsaData>& lookup) {
+    DaneRecords dane;
+    dane.authenticated = lookup.status == dns::Status::ok && lookup.authenticated_data;
+    for (const auto& value : lookup.values) {
+        dane.records.push_back({value.usage, value.selector, value.matching_type,
+                                std::string(value.data.begin(), value.data.end())});
+    }
+    return dane;
+}
+
 smtp::TlsMode session_mode(TlsSecurityLevel level) {
     switch (level) {
         case TlsSecurityLevel::none:

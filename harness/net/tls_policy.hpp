@@ -23,6 +23,7 @@
 #include <boost/asio/ssl/context.hpp>
 #include <boost/system/error_code.hpp>
 
+#include "harness/dns/results.hpp"
 #include "harness/net/tls.hpp"
 #include "harness/smtp/client_session.hpp"
 #include "harness/smtp/outcome.hpp"
@@ -48,6 +49,12 @@ struct DaneRecords {
     std::vector<TlsaRecord> records;
     bool authenticated = false;
 };
+
+// The owner name of an SMTP server's TLSA records (RFC 7672 2.2.3): "_25._tcp.<mx>".
+std::string tlsa_owner_name(std::string_view mx_host, std::uint16_t port = 25);
+// The resolver's TLSA answer (dns::Resolver::tlsa) as DANE input; authenticated only when the
+// lookup succeeded and the answer carried the AD bit.
+DaneRecords dane_records_from(const dns::LookupResult<dns::TlsaData>& lookup);
 
 struct TlsPolicy {
     TlsSecurityLevel level = TlsSecurityLevel::none;

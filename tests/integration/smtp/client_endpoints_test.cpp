@@ -321,3 +321,19 @@ TEST_CASE("AUTH over plaintext is refused by the client unless allowed", "[integ
     CHECK(allowed.results.size() == 1);
     server.stop();
 }
+
+TEST_CASE("TLSA lookups become DANE input only when validated", "[tls][dane]") {
+    CHECK(net::tlsa_owner_name("mx.example.test.") == "_25._tcp.mx.example.test");
+    dns::LookupResult<dns::TlsaData> lookup;
+    lookup.status = dns::Status::ok;
+    lookup.values.push_back({3, 1, 1, {0xab, 0xcd}});
+    CHECK_FALSE(net::dane_records_from(lookup).authenticated);
+    lookup.authenticated_data = true;
+    auto dane = net::dane_records_from(lookup);
+    CHECK(dane.authenticated);
+    REQUIRE(dane.records.size() == 1);
+    CHECK(dane.records[0].usage == 3);
+    CHECK(dane.records[0].data == std::string("\xab\xcd"));
+    lookup.status = dns::Status::servfail;
+    CHECK_FALSE(net::dane_records_from(lookup).authenticated);
+}
