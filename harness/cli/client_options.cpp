@@ -20,7 +20,8 @@ void add_client_options(CommandSpec& spec) {
             {"--tls-versions", "any|1.2|1.3", "TLS versions allowed (default any: 1.2 and 1.3)"},
             {"--ca-file", "FILE", "same as --tls-ca"},
             {"--sni", "NAME", "same as --tls-servername"},
-            {"--auth", "USER:PASS", "SMTP AUTH (PLAIN, else LOGIN)"},
+            {"--auth", "USER:PASS", "SMTP AUTH (PLAIN, else LOGIN); only over TLS by default"},
+            {"--auth-without-tls", "", "allow --auth on a plaintext connection"},
             {"--helo", "NAME", "EHLO/HELO name (default relaylab.test)"},
             {"--chunking", "", "use BDAT (RFC 3030) when the server offers CHUNKING"},
             {"--no-pipelining", "", "one command at a time even when PIPELINING is offered"},
@@ -77,6 +78,7 @@ net::ClientConnectionOptions client_options(const ParsedArgs& args, const std::s
         credentials.password = auth->substr(colon + 1);
         session.auth = credentials;
     }
+    session.auth_without_tls = args.has("--auth-without-tls");
     session.use_chunking = args.has("--chunking");
     session.use_pipelining = !args.has("--no-pipelining");
     if (args.has("--timeout")) {

@@ -33,6 +33,7 @@ LookupResult<T> from_answer(const Answer& answer) {
     result.status = answer.status;
     result.ttl = answer.ttl;
     result.detail = answer.detail;
+    result.authenticated_data = answer.authenticated_data;
     return result;
 }
 
@@ -107,7 +108,7 @@ asio::awaitable<Resolver::Exchange> Resolver::udp_exchange(const NameServer& ser
                                                            const std::string& name, RrType type) {
     Exchange result;
     auto id = static_cast<std::uint16_t>(id_rng_());
-    std::vector<std::uint8_t> query = build_query(id, name, type, config_.edns_udp_size);
+    std::vector<std::uint8_t> query = build_query(id, name, type, config_.edns_udp_size, true);
     udp::endpoint peer(asio::ip::make_address(server.address), server.port);
     // A fresh socket per query gets a fresh ephemeral port (RFC 5452 9.2), and connect()
     // makes the kernel drop datagrams from anyone but the server.
@@ -170,7 +171,7 @@ asio::awaitable<Resolver::Exchange> Resolver::tcp_exchange(const NameServer& ser
                                                            const std::string& name, RrType type) {
     auto id = static_cast<std::uint16_t>(id_rng_());
     // Over TCP there is no size limit to advertise; EDNS stays for symmetry with UDP.
-    std::vector<std::uint8_t> query = build_query(id, name, type, config_.edns_udp_size);
+    std::vector<std::uint8_t> query = build_query(id, name, type, config_.edns_udp_size, true);
     tcp::endpoint peer(asio::ip::make_address(server.address), server.port);
     tcp::socket socket(executor_);
     ++stats_.tcp_queries;

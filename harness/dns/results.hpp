@@ -17,6 +17,7 @@ struct LookupResult {
     std::vector<T> values;
     std::uint32_t ttl = 0;
     std::string detail;
+    bool authenticated_data = false;  // the answer's AD bit (see Answer::authenticated_data)
 };
 
 struct ResolverStats {

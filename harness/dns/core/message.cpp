@@ -58,7 +58,7 @@ std::string reverse_name(std::string_view ip) {
 }
 
 std::vector<std::uint8_t> build_query(std::uint16_t id, std::string_view name, RrType type,
-                                      std::uint16_t edns_udp_size) {
+                                      std::uint16_t edns_udp_size, bool request_ad) {
     if (auto problem = check_name(name); !problem.empty()) {
         throw std::invalid_argument("bad domain name '" + std::string(name) + "': " + problem);
     }
@@ -70,6 +70,7 @@ std::vector<std::uint8_t> build_query(std::uint16_t id, std::string_view name, R
         ldns_pkt_query_new(owner, static_cast<ldns_rr_type>(type), LDNS_RR_CLASS_IN, LDNS_RD));
     if (!pkt) throw std::runtime_error("out of memory building a DNS query");
     ldns_pkt_set_id(pkt.get(), id);
+    ldns_pkt_set_ad(pkt.get(), request_ad);
     if (edns_udp_size != 0) ldns_pkt_set_edns_udp_size(pkt.get(), edns_udp_size);
     std::uint8_t* wire = nullptr;
     std::size_t size = 0;
@@ -154,6 +155,7 @@ ParsedResponse parse_response(std::span<const std::uint8_t> wire, std::uint16_t 
     Answer& answer = result.answer;
     answer.rcode = rcode;
     answer.authoritative = ldns_pkt_aa(pkt.get());
+    answer.authenticated_data = ldns_pkt_ad(pkt.get());
     if (rcode != LDNS_RCODE_NOERROR && rcode != LDNS_RCODE_NXDOMAIN) {
         answer.status = Status::servfail;
         char* text = ldns_pkt_rcode2str(static_cast<ldns_pkt_rcode>(rcode));

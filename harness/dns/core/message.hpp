@@ -25,9 +25,11 @@ std::string reverse_name(std::string_view ip);
 
 // Query bytes with RD set (a stub asks a recursive server; the fixture ignores RD) and, when
 // edns_udp_size is non-zero, an OPT record advertising that buffer (RFC 6891 6.2.3).
+// With request_ad the AD bit is set: RFC 6840 5.7, how a stub asks a validating resolver to
+// report validation in the answer's AD bit.
 // Throws std::invalid_argument when the name is not a valid domain name.
 std::vector<std::uint8_t> build_query(std::uint16_t id, std::string_view name, RrType type,
-                                      std::uint16_t edns_udp_size);
+                                      std::uint16_t edns_udp_size, bool request_ad = false);
 
 enum class ResponseKind {
     usable,     // `answer` holds the outcome (ok, nxdomain, nodata, servfail)

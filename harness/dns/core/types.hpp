@@ -103,6 +103,10 @@ struct Answer {
     bool from_cache = false;
     std::string server;  // "127.0.0.1:5353" that gave the answer, if any
     std::string detail;  // human-readable reason for servfail/timeout
+    // AD bit of the answer used: a validating resolver vouches that DNSSEC validated it (RFC
+    // 4035 3.2.3). Meaningful only from a trusted resolver over a trusted path; DANE (RFC 7672
+    // 2.2) uses TLSA records only when it is set.
+    bool authenticated_data = false;
 };
 
 }  // namespace relaylab::dns
