@@ -177,3 +177,51 @@ TEST_CASE("async judge: cancelled by its caller, it still returns verdicts", "[j
     CHECK(timer_won);
     CHECK_FALSE(verdicts);
 }
+
+// Regression: with a warm cache every lookup completes without suspending. The spawned
+// lookup's cancellation state lived in a signal that the judgement destroyed on return,
+// while the lookup's coroutine thread still had a post to resume from and cleared its slot
+// there: heap-use-after-free under ASan, a segfault in `fake-mx --dns` on the 2nd message.
+TEST_CASE("async judge: many messages from one domain over a warm cache", "[judge][async]") {
+    constexpr int sequential_messages = 200;
+    constexpr int concurrent_messages = 50;
+    FixtureDns fixture;
+    asio::io_context io;
+    dns::Resolver resolver(io.get_executor(), fixture.config());
+    const std::string message = signed_message();
+    int passed = 0;
+    int judged = 0;
+    auto count = [&](const Verdicts& v) {
+        ++judged;
+        if (v.spf.result == SpfResult::pass && v.dkim.size() == 1 &&
+            v.dkim[0].result == DkimResult::pass && v.dmarc.result == DmarcResult::pass)
+            ++passed;
+    };
+    // One after another (every judgement after the first answered from the cache) ...
+    asio::co_spawn(
+        io,
+        [&]() -> asio::awaitable<void> {
+            for (int i = 0; i < sequential_messages; ++i)
+                count(co_await judge(resolver, input_for(message)));
+        },
+        [](std::exception_ptr e) {
+            if (e) std::rethrow_exception(e);
+        });
+    io.run_for(test_deadline);
+    CHECK(judged == sequential_messages);
+    // ... and many at once, each ending while the others' lookups are still being unwound.
+    io.restart();
+    for (int i = 0; i < concurrent_messages; ++i) {
+        asio::co_spawn(io, judge(resolver, input_for(message)),
+                       [&](std::exception_ptr e, Verdicts v) {
+                           if (e) std::rethrow_exception(e);
+                           count(v);
+                       });
+    }
+    io.run_for(test_deadline);
+    CHECK(judged == sequential_messages + concurrent_messages);
+    CHECK(passed == judged);
+    // The cache answered all but the first judgement's three queries.
+    CHECK(resolver.stats().lookups == 3 * static_cast<std::uint64_t>(judged));
+    CHECK(resolver.stats().cache_hits >= 3 * static_cast<std::uint64_t>(judged - 1));
+}
