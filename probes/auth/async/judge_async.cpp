@@ -13,6 +13,7 @@
 #include <utility>
 #include <vector>
 
+#include "harness/log/spawn_handler.hpp"
 #include "probes/auth/async/resolver_lookup.hpp"
 
 namespace relaylab::auth {
@@ -64,12 +65,14 @@ void launch(const std::shared_ptr<Flight>& flight, dns::Resolver& resolver, DnsQ
     flight->lookups.push_back(entry);
     ++flight->in_flight;
     auto slot = entry->cancel.slot();
-    asio::co_spawn(flight->wake.get_executor(),
-                   run_lookup(flight, entry, resolver, std::move(query)),
-                   asio::bind_cancellation_slot(slot, [entry](std::exception_ptr) {
-                       // Holding `entry` until here is the point (see Lookup); run_lookup
-                       // catches everything, so there is no exception to report.
-                   }));
+    asio::co_spawn(
+        flight->wake.get_executor(), run_lookup(flight, entry, resolver, std::move(query)),
+        asio::bind_cancellation_slot(slot, [entry, report = log::spawn_handler("auth.dns_lookup")](
+                                               std::exception_ptr error) {
+            // Holding `entry` until here is the point (see Lookup). run_lookup
+            // catches what the resolver throws; anything else is reported.
+            report(error);
+        }));
 }
 
 asio::awaitable<bool> cancelled() {

@@ -3,7 +3,6 @@
 // faults turned into temperror, and a dropped query that ends within the time budget rather
 // than the resolver's own (longer) deadline.
 #include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
@@ -19,6 +18,7 @@
 
 #include "fake-mx/dns-fixture/server.hpp"
 #include "harness/dns/resolver.hpp"
+#include "harness/log/spawn_handler.hpp"
 #include "probes/auth/async/judge_async.hpp"
 #include "probes/auth/verdict_format.hpp"
 #include "tests/unit/auth_policy/judge_fixture.hpp"
@@ -170,7 +170,7 @@ TEST_CASE("async judge: cancelled by its caller, it still returns verdicts", "[j
             if (raced.index() == 0) verdicts = std::get<0>(std::move(raced));
             timer_won = raced.index() == 1;
         },
-        asio::detached);
+        log::spawn_handler("test.race"));
     const auto start = std::chrono::steady_clock::now();
     io.run_for(test_deadline);
     CHECK(std::chrono::steady_clock::now() - start < 2000ms);
