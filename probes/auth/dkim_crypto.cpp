@@ -26,7 +26,10 @@ using MdCtxPtr = std::unique_ptr<EVP_MD_CTX, MdCtxDeleter>;
 // EVP_sha256() is a legacy handle: OpenSSL 3 fetches the provider's implementation again on
 // every use. Fetched once (thread-safe static initialisation), kept for the process.
 const EVP_MD* fetched_sha256() {
-    static EVP_MD* md = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+    static const EVP_MD* md = [] {
+        const EVP_MD* fetched = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+        return fetched != nullptr ? fetched : EVP_sha256();  // slower, but works
+    }();
     return md;
 }
 
