@@ -11,6 +11,7 @@
 #include "probes/auth/async/resolver_lookup.hpp"
 #include "probes/auth/message_headers.hpp"
 #include "probes/auth/message_judge.hpp"
+#include "probes/auth/spf_ip.hpp"
 #include "probes/auth/verdict_format.hpp"
 
 namespace relaylab::cli {
@@ -27,7 +28,7 @@ const CommandSpec& check_spec() {
             "MAIL FROM; every DKIM signature (RFC 6376, RFC 8463); DMARC (RFC 7489) for the From\n"
             "domain; the ARC chain (RFC 8617). DNS comes from --dns (e.g. `relaylab dns`), else\n"
             "from /etc/resolv.conf. Exit code 0 when the verdicts were computed (whatever they\n"
-            "are), 2 for a bad option or an unreadable message.",
+            "are), 2 for a bad option (--ip that is no IP address, ...) or an unreadable message.",
         .options =
             {
                 {"--ip", "IP", "the SMTP client's address (required)"},
@@ -65,6 +66,11 @@ int check(const ParsedArgs& args) {
     for (const char* required : {"--ip", "--helo", "--mail-from"}) {
         if (!args.has(required)) throw UsageError(std::string(required) + " is required");
     }
+    // A client address that is not one would be judged as SPF permerror/none and exit 0,
+    // hiding the typo (e.g. 999.1.1.1): it is a usage error.
+    if (!auth::IpAddress::parse(*args.get("--ip")))
+        throw UsageError("--ip: '" + *args.get("--ip") +
+                         "' is not an IPv4 or IPv6 address (e.g. 192.0.2.1, 2001:db8::1)");
     std::string message = read_message(path);
     dns::ResolverConfig resolver_config;
     if (auto server = args.get("--dns")) {
@@ -111,9 +117,8 @@ int check(const ParsedArgs& args) {
 
 int auth_main(const Args& args) {
     if (args.empty() || args[0] == "--help" || args[0] == "-h") {
-        std::cout << "usage: relaylab auth check MESSAGE.eml --ip IP --helo NAME --mail-from ADDR"
-                     " [--dns ADDR:PORT] [--json]\n\n"
-                  << help_text(check_spec());
+        // help_text() starts with the usage line: print it once.
+        (args.empty() ? std::cerr : std::cout) << help_text(check_spec());
         return args.empty() ? exit_usage : exit_ok;
     }
     if (args[0] != "check") throw UsageError("unknown subcommand '" + args[0] + "' (try: check)");

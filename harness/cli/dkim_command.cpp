@@ -127,6 +127,45 @@ int keygen(const ParsedArgs& args) {
     return exit_ok;
 }
 
+// RFC 6376 3.5: i= is [local-part] "@" domain-name, and the domain is d= or a subdomain of
+// it. A signature that breaks this is a permerror at every verifier (relaylab's included), so
+// the signer refuses it instead of producing mail that can never pass.
+void check_identity(const std::string& identity, const std::string& domain) {
+    auto bad = [&](const std::string& why) {
+        return UsageError("--identity '" + identity + "': " + why);
+    };
+    std::size_t at = identity.rfind('@');
+    if (at == std::string::npos)
+        throw bad("not an address: want [local-part]@domain, e.g. alice@" + domain);
+    for (char c : identity) {
+        const auto byte = static_cast<unsigned char>(c);
+        if (byte <= ' ' || byte == 0x7f || c == ';')
+            throw bad("spaces, control characters and ';' cannot appear in i=");
+    }
+    const std::string id_domain = auth::to_lower(std::string_view(identity).substr(at + 1));
+    if (id_domain.empty()) throw bad("no domain after '@'");
+    std::size_t label_start = 0;
+    while (label_start <= id_domain.size()) {
+        std::size_t dot = id_domain.find('.', label_start);
+        if (dot == std::string::npos) dot = id_domain.size();
+        std::string_view label = std::string_view(id_domain).substr(label_start, dot - label_start);
+        if (label.empty() || label.front() == '-' || label.back() == '-')
+            throw bad("'" + id_domain + "' is not a domain name");
+        for (char c : label) {
+            const bool ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+                            static_cast<unsigned char>(c) >= 0x80;  // U-labels (RFC 8616)
+            if (!ok) throw bad("'" + id_domain + "' is not a domain name");
+        }
+        label_start = dot + 1;
+    }
+    const std::string d = auth::to_lower(domain);
+    const bool within = id_domain == d || (id_domain.size() > d.size() && id_domain.ends_with(d) &&
+                                           id_domain[id_domain.size() - d.size() - 1] == '.');
+    if (!within)
+        throw bad("its domain " + id_domain + " is not --domain " + domain +
+                  " or a subdomain of it (RFC 6376 3.5)");
+}
+
 std::vector<std::string> split_list(const std::string& text) {
     std::vector<std::string> items;
     std::size_t pos = 0;
@@ -170,7 +209,10 @@ int sign(const ParsedArgs& args) {
             throw UsageError("--algorithm " + *algorithm + " does not fit the " +
                              std::string(auth::key_type_name(key->type())) + " key in " + key_path);
     }
-    if (auto identity = args.get("--identity")) options.identity = *identity;
+    if (auto identity = args.get("--identity")) {
+        check_identity(*identity, options.domain);
+        options.identity = *identity;
+    }
     if (args.has("--timestamp"))
         options.timestamp =
             static_cast<std::int64_t>(args.get_uint("--timestamp", 0, 0, 1ULL << 40));

@@ -50,37 +50,48 @@ std::string canon_header(Canon canon, std::string_view raw_field) {
     return out;
 }
 
-std::string canon_body(Canon canon, std::string_view body) {
-    std::string out;
-    out.reserve(body.size() + 2);
-    if (canon == Canon::simple) {
-        out.assign(body);
-    } else {
-        std::size_t pos = 0;
-        while (pos < body.size()) {
-            std::size_t eol = body.find("\r\n", pos);
-            std::size_t end = eol == std::string_view::npos ? body.size() : eol;
-            std::string_view line = body.substr(pos, end - pos);
-            while (!line.empty() && is_wsp(line.back()))
-                line.remove_suffix(1);
-            bool in_wsp = false;
-            for (char c : line) {
-                if (is_wsp(c)) {
-                    in_wsp = true;
-                    continue;
-                }
-                if (in_wsp) out.push_back(' ');
-                in_wsp = false;
-                out.push_back(c);
-            }
-            if (eol == std::string_view::npos) {
-                if (!line.empty()) out.append("\r\n");
-                break;
-            }
-            out.append("\r\n");
-            pos = eol + 2;
+namespace {
+
+// Relaxed body canonicalisation (RFC 6376 3.4.4) of everything but the trailing empty lines:
+// WSP at line ends removed, other WSP runs reduced to one SP. The output is never longer
+// than the input plus one CRLF, so it is written through a pointer into a buffer sized once
+// (appending run by run costs more than the hashing that follows).
+std::string relaxed_body_lines(std::string_view body) {
+    std::string out(body.size() + 2, '\0');
+    char* write = out.data();
+    const char* read = body.data();
+    const char* const end = read + body.size();
+    char* line_start = write;  // where the current output line began
+    bool pending_space = false;
+    while (read < end) {
+        const char c = *read++;
+        if (c == '\r' && read < end && *read == '\n') {
+            ++read;
+            pending_space = false;  // WSP at the end of a line goes
+            *write++ = '\r';
+            *write++ = '\n';
+            line_start = write;
+        } else if (is_wsp(c)) {
+            pending_space = true;
+        } else {
+            if (pending_space) *write++ = ' ';
+            pending_space = false;
+            *write++ = c;
         }
     }
+    // A last line without CRLF gets one (when it has content left after WSP removal).
+    if (write != line_start) {
+        *write++ = '\r';
+        *write++ = '\n';
+    }
+    out.resize(static_cast<std::size_t>(write - out.data()));
+    return out;
+}
+
+}  // namespace
+
+std::string canon_body(Canon canon, std::string_view body) {
+    std::string out = canon == Canon::simple ? std::string(body) : relaxed_body_lines(body);
     // Both: a last line without CRLF gets one, then trailing empty lines go.
     if (!out.empty() && !out.ends_with("\r\n")) out.append("\r\n");
     while (out.size() >= 4 && out.ends_with("\r\n\r\n"))

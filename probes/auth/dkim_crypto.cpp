@@ -8,6 +8,7 @@
 #include <openssl/x509.h>
 
 #include "probes/auth/dkim_base64.hpp"
+#include "probes/auth/dkim_key_cache.hpp"
 
 namespace relaylab::auth {
 namespace {
@@ -21,6 +22,28 @@ struct MdCtxDeleter {
     void operator()(EVP_MD_CTX* ctx) const { EVP_MD_CTX_free(ctx); }
 };
 using MdCtxPtr = std::unique_ptr<EVP_MD_CTX, MdCtxDeleter>;
+
+// EVP_sha256() is a legacy handle: OpenSSL 3 fetches the provider's implementation again on
+// every use. Fetched once (thread-safe static initialisation), kept for the process.
+const EVP_MD* fetched_sha256() {
+    static const EVP_MD* md = [] {
+        const EVP_MD* fetched = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+        return fetched != nullptr ? fetched : EVP_sha256();  // slower, but works
+    }();
+    return md;
+}
+
+// A verification context initialised once per key (RSA with SHA-256): copying it costs a few
+// allocations, where EVP_DigestVerifyInit fetches the signature algorithm and sets up the
+// provider's context on every call. Shared read-only between threads; each verification
+// works on its own copy.
+std::shared_ptr<EVP_MD_CTX> rsa_verify_template(EVP_PKEY* key) {
+    MdCtxPtr ctx(EVP_MD_CTX_new());
+    if (!ctx || fetched_sha256() == nullptr) return nullptr;
+    if (EVP_DigestVerifyInit(ctx.get(), nullptr, fetched_sha256(), nullptr, key) != 1)
+        return nullptr;
+    return std::shared_ptr<EVP_MD_CTX>(ctx.release(), EVP_MD_CTX_free);
+}
 
 const unsigned char* as_uchar(std::string_view s) {
     return reinterpret_cast<const unsigned char*>(s.data());
@@ -40,11 +63,12 @@ std::string_view key_type_name(KeyType type) {
 std::string sha256(std::string_view data) {
     unsigned char digest[EVP_MAX_MD_SIZE];
     unsigned int length = 0;
-    EVP_Digest(data.data(), data.size(), digest, &length, EVP_sha256(), nullptr);
+    EVP_Digest(data.data(), data.size(), digest, &length, fetched_sha256(), nullptr);
     return std::string(reinterpret_cast<char*>(digest), length);
 }
 
 std::optional<PublicKey> PublicKey::from_rsa_der(std::string_view der) {
+    if (auto cached = cached_public_key(KeyType::rsa, der)) return cached;
     const unsigned char* p = as_uchar(der);
     EVP_PKEY* raw = d2i_PUBKEY(nullptr, &p, static_cast<long>(der.size()));
     if (raw == nullptr || p != as_uchar(der) + der.size()) {
@@ -63,11 +87,14 @@ std::optional<PublicKey> PublicKey::from_rsa_der(std::string_view der) {
     result.key_ = key;
     result.type_ = KeyType::rsa;
     result.bits_ = static_cast<unsigned>(EVP_PKEY_get_bits(raw));
+    result.verify_template_ = rsa_verify_template(raw);
+    cache_public_key(KeyType::rsa, der, result);
     return result;
 }
 
 std::optional<PublicKey> PublicKey::from_ed25519_raw(std::string_view raw) {
     if (raw.size() != 32) return std::nullopt;
+    if (auto cached = cached_public_key(KeyType::ed25519, raw)) return cached;
     EVP_PKEY* key =
         EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, nullptr, as_uchar(raw), raw.size());
     if (key == nullptr) return std::nullopt;
@@ -75,6 +102,7 @@ std::optional<PublicKey> PublicKey::from_ed25519_raw(std::string_view raw) {
     result.key_ = wrap(key);
     result.type_ = KeyType::ed25519;
     result.bits_ = 256;
+    cache_public_key(KeyType::ed25519, raw, result);
     return result;
 }
 
@@ -82,6 +110,11 @@ bool PublicKey::verify(std::string_view data, std::string_view signature) const 
     if (!key_) return false;
     MdCtxPtr ctx(EVP_MD_CTX_new());
     if (!ctx) return false;
+    if (verify_template_) {
+        if (EVP_MD_CTX_copy_ex(ctx.get(), verify_template_.get()) != 1) return false;
+        return EVP_DigestVerify(ctx.get(), as_uchar(signature), signature.size(), as_uchar(data),
+                                data.size()) == 1;
+    }
     const EVP_MD* md = type_ == KeyType::rsa ? EVP_sha256() : nullptr;
     if (EVP_DigestVerifyInit(ctx.get(), nullptr, md, nullptr, key_.get()) != 1) return false;
     std::string input = signing_input(type_, data);

@@ -9,6 +9,7 @@
 #include <string_view>
 
 struct evp_pkey_st;
+struct evp_md_ctx_st;
 
 namespace relaylab::auth {
 
@@ -34,10 +35,12 @@ class PublicKey {
     unsigned bits() const { return bits_; }
 
     // `data` is the canonicalised header data; the hash step depends on the key type.
+    // Thread-safe: keys come from a process-wide cache (dkim_key_cache.hpp) and are shared.
     bool verify(std::string_view data, std::string_view signature) const;
 
   private:
     std::shared_ptr<evp_pkey_st> key_;
+    std::shared_ptr<evp_md_ctx_st> verify_template_;  // RSA: initialised for SHA-256
     KeyType type_ = KeyType::rsa;
     unsigned bits_ = 0;
 };

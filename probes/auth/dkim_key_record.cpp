@@ -1,5 +1,7 @@
 #include "probes/auth/dkim_key_record.hpp"
 
+#include <algorithm>
+
 #include "probes/auth/dkim_base64.hpp"
 #include "probes/auth/dkim_tags.hpp"
 #include "probes/auth/message_headers.hpp"
@@ -60,7 +62,8 @@ KeyRecordResult parse_key_record(std::string_view txt) {
     }
     const Tag* p = tags.find("p");
     if (p == nullptr) return fail("key record has no p= (RFC 6376 3.6.1)");
-    if (strip_fws(p->value).empty()) {
+    if (std::all_of(p->value.begin(), p->value.end(),
+                    [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; })) {
         record.revoked = true;
         result.record = std::move(record);
         return result;

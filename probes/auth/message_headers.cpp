@@ -10,13 +10,21 @@ bool is_wsp(char c) {
 }
 
 // Bare LF -> CRLF; CRLF kept. A lone CR stays data (it is not a line end in RFC 5322).
+// Copies runs between LFs whole: this is on every judged message's path.
 std::string normalise_line_ends(std::string_view bytes) {
     std::string out;
     out.reserve(bytes.size() + bytes.size() / 32);
-    for (std::size_t i = 0; i < bytes.size(); ++i) {
-        char c = bytes[i];
-        if (c == '\n' && (i == 0 || bytes[i - 1] != '\r')) out.push_back('\r');
-        out.push_back(c);
+    std::size_t start = 0;
+    while (start < bytes.size()) {
+        std::size_t lf = bytes.find('\n', start);
+        if (lf == std::string_view::npos) {
+            out.append(bytes.substr(start));
+            break;
+        }
+        out.append(bytes.substr(start, lf - start));
+        if (lf == 0 || bytes[lf - 1] != '\r') out.push_back('\r');
+        out.push_back('\n');
+        start = lf + 1;
     }
     return out;
 }

@@ -4,16 +4,16 @@
 #include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <chrono>
 #include <deque>
-#include <list>
 #include <memory>
 #include <utility>
+#include <vector>
 
+#include "harness/log/spawn_handler.hpp"
 #include "probes/auth/async/resolver_lookup.hpp"
 
 namespace relaylab::auth {
@@ -22,25 +22,30 @@ namespace {
 namespace asio = boost::asio;
 using Clock = std::chrono::steady_clock;
 
+// One spawned lookup's cancellation signal. It is shared by the judgement (which emits on it
+// when the budget runs out) and by the spawn's completion handler, and lives until both are
+// done with it. co_spawn keeps the spawned coroutine's cancellation state in the signal's
+// memory and clears the slot there when the coroutine resumes from its last post, which can
+// be after the judgement has returned: a lookup answered from the cache completes inside
+// co_spawn, before the judge even waits. The completion handler runs after that last use, so
+// its copy of the pointer is what keeps the signal alive long enough.
+struct Lookup {
+    asio::cancellation_signal cancel;
+    bool finished = false;
+};
+
 // The lookups of one judgement, shared with the coroutines that run them.
 struct Flight {
     explicit Flight(const asio::any_io_executor& executor) : wake(executor) {}
 
-    struct Lookup {
-        asio::cancellation_signal cancel;
-        bool finished = false;
-    };
-
     // Wakes the judging coroutine: cancelled when an answer arrives, expires at the deadline.
     asio::steady_timer wake;
     std::deque<std::pair<DnsQuery, DnsAnswer>> answered;
-    // std::list: the signals must not move while a lookup's slot refers to them, and they
-    // outlive the lookups (co_spawn keeps its handler in the signal's memory).
-    std::list<Lookup> lookups;
+    std::vector<std::shared_ptr<Lookup>> lookups;
     std::size_t in_flight = 0;
 };
 
-asio::awaitable<void> run_lookup(std::shared_ptr<Flight> flight, Flight::Lookup& entry,
+asio::awaitable<void> run_lookup(std::shared_ptr<Flight> flight, std::shared_ptr<Lookup> entry,
                                  dns::Resolver& resolver, DnsQuery query) {
     DnsAnswer answer{DnsStatus::timeout, {}};
     try {
@@ -49,18 +54,25 @@ asio::awaitable<void> run_lookup(std::shared_ptr<Flight> flight, Flight::Lookup&
         // Cancelled because the budget ran out (the resolver throws nothing else): the judge
         // has already counted this query as a timeout.
     }
-    entry.finished = true;
+    entry->finished = true;
     --flight->in_flight;
     flight->answered.emplace_back(std::move(query), std::move(answer));
     flight->wake.cancel();
 }
 
 void launch(const std::shared_ptr<Flight>& flight, dns::Resolver& resolver, DnsQuery query) {
-    Flight::Lookup& entry = flight->lookups.emplace_back();
+    auto entry = std::make_shared<Lookup>();
+    flight->lookups.push_back(entry);
     ++flight->in_flight;
-    asio::co_spawn(flight->wake.get_executor(),
-                   run_lookup(flight, entry, resolver, std::move(query)),
-                   asio::bind_cancellation_slot(entry.cancel.slot(), asio::detached));
+    auto slot = entry->cancel.slot();
+    asio::co_spawn(
+        flight->wake.get_executor(), run_lookup(flight, entry, resolver, std::move(query)),
+        asio::bind_cancellation_slot(slot, [entry, report = log::spawn_handler("auth.dns_lookup")](
+                                               std::exception_ptr error) {
+            // Holding `entry` until here is the point (see Lookup). run_lookup
+            // catches what the resolver throws; anything else is reported.
+            report(error);
+        }));
 }
 
 asio::awaitable<bool> cancelled() {
@@ -99,8 +111,8 @@ asio::awaitable<Verdicts> judge(dns::Resolver& resolver, JudgeInput input, Judge
         co_await flight->wake.async_wait(asio::as_tuple(asio::use_awaitable));
     }
 
-    for (Flight::Lookup& entry : flight->lookups) {
-        if (!entry.finished) entry.cancel.emit(asio::cancellation_type::terminal);
+    for (const std::shared_ptr<Lookup>& entry : flight->lookups) {
+        if (!entry->finished) entry->cancel.emit(asio::cancellation_type::terminal);
     }
     // Each lookup ends promptly once cancelled, and within the resolver's own deadline if not.
     while (flight->in_flight > 0) {

@@ -3,7 +3,6 @@
 // faults turned into temperror, and a dropped query that ends within the time budget rather
 // than the resolver's own (longer) deadline.
 #include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
@@ -19,6 +18,7 @@
 
 #include "fake-mx/dns-fixture/server.hpp"
 #include "harness/dns/resolver.hpp"
+#include "harness/log/spawn_handler.hpp"
 #include "probes/auth/async/judge_async.hpp"
 #include "probes/auth/verdict_format.hpp"
 #include "tests/unit/auth_policy/judge_fixture.hpp"
@@ -170,10 +170,58 @@ TEST_CASE("async judge: cancelled by its caller, it still returns verdicts", "[j
             if (raced.index() == 0) verdicts = std::get<0>(std::move(raced));
             timer_won = raced.index() == 1;
         },
-        asio::detached);
+        log::spawn_handler("test.race"));
     const auto start = std::chrono::steady_clock::now();
     io.run_for(test_deadline);
     CHECK(std::chrono::steady_clock::now() - start < 2000ms);
     CHECK(timer_won);
     CHECK_FALSE(verdicts);
+}
+
+// Regression: with a warm cache every lookup completes without suspending. The spawned
+// lookup's cancellation state lived in a signal that the judgement destroyed on return,
+// while the lookup's coroutine thread still had a post to resume from and cleared its slot
+// there: heap-use-after-free under ASan, a segfault in `fake-mx --dns` on the 2nd message.
+TEST_CASE("async judge: many messages from one domain over a warm cache", "[judge][async]") {
+    constexpr int sequential_messages = 200;
+    constexpr int concurrent_messages = 50;
+    FixtureDns fixture;
+    asio::io_context io;
+    dns::Resolver resolver(io.get_executor(), fixture.config());
+    const std::string message = signed_message();
+    int passed = 0;
+    int judged = 0;
+    auto count = [&](const Verdicts& v) {
+        ++judged;
+        if (v.spf.result == SpfResult::pass && v.dkim.size() == 1 &&
+            v.dkim[0].result == DkimResult::pass && v.dmarc.result == DmarcResult::pass)
+            ++passed;
+    };
+    // One after another (every judgement after the first answered from the cache) ...
+    asio::co_spawn(
+        io,
+        [&]() -> asio::awaitable<void> {
+            for (int i = 0; i < sequential_messages; ++i)
+                count(co_await judge(resolver, input_for(message)));
+        },
+        [](std::exception_ptr e) {
+            if (e) std::rethrow_exception(e);
+        });
+    io.run_for(test_deadline);
+    CHECK(judged == sequential_messages);
+    // ... and many at once, each ending while the others' lookups are still being unwound.
+    io.restart();
+    for (int i = 0; i < concurrent_messages; ++i) {
+        asio::co_spawn(io, judge(resolver, input_for(message)),
+                       [&](std::exception_ptr e, Verdicts v) {
+                           if (e) std::rethrow_exception(e);
+                           count(v);
+                       });
+    }
+    io.run_for(test_deadline);
+    CHECK(judged == sequential_messages + concurrent_messages);
+    CHECK(passed == judged);
+    // The cache answered all but the first judgement's three queries.
+    CHECK(resolver.stats().lookups == 3 * static_cast<std::uint64_t>(judged));
+    CHECK(resolver.stats().cache_hits >= 3 * static_cast<std::uint64_t>(judged - 1));
 }

@@ -118,6 +118,10 @@ TEST_CASE("canonicalisation, RFC 6376 3.4.5 examples", "[dkim][unit]") {
     CHECK(canon_body(Canon::relaxed, "\r\n\r\n") == "");
     CHECK(canon_body(Canon::simple, "no newline") == "no newline\r\n");
     CHECK(canon_body(Canon::relaxed, "x  \t") == "x\r\n");
+    // Lone CR and LF are data, not line ends; WSP before a CRLF goes, inner runs become SP.
+    CHECK(canon_body(Canon::relaxed, "a\rb \n c\r\n\t lead\t\r\n\r\n") == "a\rb \n c\r\n lead\r\n");
+    CHECK(canon_body(Canon::relaxed, "  \r\n \t") == "");
+    CHECK(canon_body(Canon::relaxed, "end\r") == "end\r\r\n");
 }
 
 TEST_CASE("select_headers picks instances bottom-up and over-signs", "[dkim][unit]") {
