@@ -101,6 +101,7 @@ test)
             "build-fuzz/corpus-$name" "${corpus[@]}" 2> "build-fuzz/$name.log" \
             || { tail -n 60 "build-fuzz/$name.log"; exit 1; }
     done
+    echo "bootstrap: test passed in $SECONDS s"
     ;;
 *)
     echo "usage: bash scripts/bootstrap.sh quickstart|test" >&2

@@ -262,7 +262,7 @@ class Server:
         self.command = command
         self.out = tempfile.TemporaryFile(mode="w+b")
         # exec: the pid we hold is the server's own, not a shell's.
-        self.proc = subprocess.Popen(["bash", "-c", "exec " + argv], cwd=cwd, stdout=self.out,
+        self.proc = subprocess.Popen(["/bin/bash", "-c", "exec " + argv], cwd=cwd, stdout=self.out,
                                      stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
 
     def output(self):
@@ -317,7 +317,7 @@ def run_block(block, relaylab, workdir):
                 server.wait_listening(wanted)
                 continue
             try:
-                done = subprocess.run(["bash", "-c", argv], cwd=workdir, stdout=subprocess.PIPE,
+                done = subprocess.run(["/bin/bash", "-c", argv], cwd=workdir, stdout=subprocess.PIPE,
                                       stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                                       timeout=COMMAND_TIMEOUT)
             except subprocess.TimeoutExpired:

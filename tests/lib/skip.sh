@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # The one skip rule of every shell test (sourced; the same as tests/lib/skip.py and
 # tests/catch_main.hpp). A peer or suite that is absent is never a pass: exit 77 (ctest
 # SKIP_RETURN_CODE) with the reason printed, or a failure (exit 1) when CI=true, so CI cannot go
