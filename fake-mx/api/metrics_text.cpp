@@ -39,13 +39,19 @@ void flatten(std::string& out, const std::string& prefix, const nlohmann::json& 
     if (emitted >= max_server_metrics) return;
     if (value.is_object()) {
         if (depth >= max_depth) return;
-        for (const auto& [key, child] : value.items())
-            flatten(out, prefix + "_" + sanitize(key), child, depth + 1, emitted);
+        for (const auto& [key, child] : value.items()) {
+            // Appended, not `prefix + "_" + ...`: g++ 12 at -O3 warns falsely on that form
+            // (-Wrestrict, GCC bug 105329), which breaks Release builds with -Werror.
+            std::string name = prefix;
+            name += '_';
+            name += sanitize(key);
+            flatten(out, name, child, depth + 1, emitted);
+        }
         return;
     }
     std::string number;
     if (value.is_boolean())
-        number = value.get<bool>() ? "1" : "0";
+        number.assign(1, value.get<bool>() ? '1' : '0');  // not `= "1"`: GCC bug 105329
     else if (value.is_number_integer() || value.is_number_unsigned())
         number = value.dump();
     else if (value.is_number_float())

@@ -47,9 +47,16 @@ struct TcpConnection {
 
 template <class Endpoint>
 std::string to_text(const Endpoint& endpoint) {
+    // Appended piece by piece: `"[" + address.to_string()` makes g++ 12 at -O3 warn falsely
+    // (-Wrestrict, GCC bug 105329), which breaks Release builds with -Werror.
     auto address = endpoint.address();
-    return (address.is_v6() ? "[" + address.to_string() + "]" : address.to_string()) + ":" +
-           std::to_string(endpoint.port());
+    std::string text;
+    if (address.is_v6()) text += '[';
+    text += address.to_string();
+    if (address.is_v6()) text += ']';
+    text += ':';
+    text += std::to_string(endpoint.port());
+    return text;
 }
 
 }  // namespace

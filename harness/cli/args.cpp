@@ -182,6 +182,8 @@ HostPort parse_host_port(std::string_view option, std::string_view text,
 
 HostPort parse_listen_address(std::string_view option, std::string_view text) {
     HostPort result = parse_host_port(option, text);
+    // README: addresses are IP literals or `localhost`, never looked up (no resolver here).
+    if (result.host == "localhost") result.host = "127.0.0.1";
     unsigned char address[sizeof(in6_addr)];
     if (inet_pton(AF_INET, result.host.c_str(), address) != 1 &&
         inet_pton(AF_INET6, result.host.c_str(), address) != 1) {

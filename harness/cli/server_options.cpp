@@ -161,10 +161,10 @@ std::shared_ptr<boost::asio::ssl::context> server_tls_context(const ParsedArgs& 
 net::SmtpServerConfig server_options(const ParsedArgs& args) {
     net::SmtpServerConfig config;
     config.listeners.clear();
-    HostPort listen = parse_host_port("--listen", args.get_or("--listen", "127.0.0.1:2525"));
+    HostPort listen = parse_listen_address("--listen", args.get_or("--listen", "127.0.0.1:2525"));
     config.listeners.push_back({listen.host, listen.port, false});
     if (auto tls_listen = args.get("--tls-listen")) {
-        HostPort address = parse_host_port("--tls-listen", *tls_listen);
+        HostPort address = parse_listen_address("--tls-listen", *tls_listen);
         config.listeners.push_back({address.host, address.port, true});
     }
     auto& session = config.session;

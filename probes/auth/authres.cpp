@@ -185,7 +185,12 @@ std::string format_comment(std::string_view text) {
 
 std::string format_authentication_results(const AuthenticationResults& header, bool with_comments) {
     std::string out = format_value(header.authserv_id);
-    if (header.version) out += " " + std::to_string(*header.version);
+    if (header.version) {
+        // Appended, not `" " + std::to_string(...)`: g++ 12 at -O3 warns falsely on that form
+        // (-Wrestrict, GCC bug 105329), which breaks Release builds with -Werror.
+        out += ' ';
+        out += std::to_string(*header.version);
+    }
     if (header.results.empty()) {
         out += "; none";
         if (with_comments && !header.none_comment.empty())

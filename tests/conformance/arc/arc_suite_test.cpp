@@ -8,6 +8,7 @@
 
 #include "probes/auth/arc_seal.hpp"
 #include "probes/auth/arc_verify.hpp"
+#include "tests/catch_main.hpp"
 #include "tests/conformance/dkim/dkim_test_support.hpp"
 
 namespace {
@@ -16,7 +17,7 @@ using namespace relaylab::auth;
 using relaylab::auth::test::MapDns;
 namespace fs = std::filesystem;
 
-const fs::path arc_dir = fs::path(RELAYLAB_TESTDATA_DIR) / "arc";
+const fs::path arc_dir = relaylab::test::testdata_dir(RELAYLAB_TESTDATA_DIR) / "arc";
 
 // Cases where this implementation deliberately differs from the suite, with the reason.
 // These three give an empty expected cv: each chain's newest ARC-Seal carries cv=fail, and
@@ -58,11 +59,11 @@ std::string no_space(std::string_view text) {
 
 bool skip_reason(std::string& reason) {
     if (!fs::exists(arc_dir)) {
-        reason = "skipped: " + arc_dir.string() + " is absent (ARC suite not available)";
+        reason = arc_dir.string() + " is absent (ARC suite not available)";
         return true;
     }
     if (!relaylab::auth::test::have_debian_python_module("yaml")) {
-        reason = "skipped: /usr/bin/python3 has no yaml module (install python3-yaml)";
+        reason = "/usr/bin/python3 has no yaml module (install python3-yaml)";
         return true;
     }
     return false;
@@ -73,7 +74,7 @@ bool skip_reason(std::string& reason) {
 TEST_CASE("ARC validation suite: every case gives the expected cv", "[arc][conformance]") {
     std::string reason;
     if (skip_reason(reason)) {
-        WARN(reason);
+        relaylab::test::skip_test(reason);
         return;
     }
     auto suite = load_suite("arc-draft-validation-tests.yml");
@@ -108,7 +109,7 @@ TEST_CASE("ARC validation suite: every case gives the expected cv", "[arc][confo
 TEST_CASE("ARC signing suite: every case seals as expected", "[arc][conformance]") {
     std::string reason;
     if (skip_reason(reason)) {
-        WARN(reason);
+        relaylab::test::skip_test(reason);
         return;
     }
     auto suite = load_suite("arc-draft-sign-tests.yml");

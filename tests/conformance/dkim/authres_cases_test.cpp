@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "probes/auth/authres.hpp"
+#include "tests/catch_main.hpp"
 #include "tests/conformance/dkim/dkim_test_support.hpp"
 
 namespace {
@@ -13,7 +14,7 @@ using namespace relaylab::auth;
 namespace fs = std::filesystem;
 
 const fs::path cases_file =
-    fs::path(RELAYLAB_TESTDATA_DIR) / "authres-rfc8601" / "authres-cases.json";
+    relaylab::test::testdata_dir(RELAYLAB_TESTDATA_DIR) / "authres-rfc8601" / "authres-cases.json";
 constexpr std::string_view field_name = "Authentication-Results:";
 
 std::string strip_field_name(std::string text) {
@@ -121,7 +122,8 @@ std::string json_string_or_empty(const nlohmann::json& value) {
 TEST_CASE("authres cases: parsing agrees with python-authres", "[authres][conformance]") {
     auto cases = load_cases();
     if (!cases) {
-        WARN("skipped: " << cases_file << " is absent (../shared/testdata not available)");
+        relaylab::test::skip_test(cases_file.string() +
+                                  " is absent (../shared/testdata not available)");
         return;
     }
     std::size_t checked = 0;
@@ -165,7 +167,8 @@ TEST_CASE("authres cases: parsing agrees with python-authres", "[authres][confor
 TEST_CASE("authres cases: writing gives python-authres's exact header", "[authres][conformance]") {
     auto cases = load_cases();
     if (!cases) {
-        WARN("skipped: " << cases_file << " is absent (../shared/testdata not available)");
+        relaylab::test::skip_test(cases_file.string() +
+                                  " is absent (../shared/testdata not available)");
         return;
     }
     auto inputs = generation_inputs();

@@ -6,6 +6,7 @@
 #include "probes/auth/dkim_base64.hpp"
 #include "probes/auth/dkim_sign.hpp"
 #include "probes/auth/dkim_verify.hpp"
+#include "tests/catch_main.hpp"
 #include "tests/conformance/dkim/dkim_test_support.hpp"
 
 namespace {
@@ -15,7 +16,7 @@ using relaylab::auth::test::MapDns;
 using relaylab::auth::test::read_file;
 namespace fs = std::filesystem;
 
-const fs::path examples = fs::path(RELAYLAB_TESTDATA_DIR) / "dkim-rfc-examples";
+const fs::path examples = relaylab::test::testdata_dir(RELAYLAB_TESTDATA_DIR) / "dkim-rfc-examples";
 
 std::string example(const std::string& name) {
     auto text = read_file(examples / name);
@@ -53,7 +54,7 @@ void load_zone(MapDns& dns, const std::string& text, const std::string& rename_f
 
 bool skip_if_absent() {
     if (fs::exists(examples)) return false;
-    WARN("skipped: " << examples << " is absent (../shared/testdata not available)");
+    relaylab::test::skip_test(examples.string() + " is absent (../shared/testdata not available)");
     return true;
 }
 

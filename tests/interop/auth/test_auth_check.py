@@ -13,13 +13,13 @@ import sys
 import tempfile
 import unittest
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "lib"))
+import skip  # noqa: E402  tests/lib/skip.py: exit 77 when a peer is absent, a failure with CI=true
+
 try:
     import dkim  # Debian python3-dkim
-except ImportError:
-    if os.environ.get("CI") == "true":
-        sys.exit("python3-dkim (dkimpy) is missing in CI: install it (scripts/bootstrap.sh)")
-    print("SKIP: python3-dkim (dkimpy) is not installed")
-    sys.exit(77)
+except ImportError as e:
+    skip.exit_missing("/usr/bin/python3 cannot import dkim (%s; Debian package python3-dkim)" % e)
 
 RELAYLAB = None
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
@@ -213,4 +213,4 @@ if __name__ == "__main__":
     parser.add_argument("--relaylab", required=True)
     args, rest = parser.parse_known_args()
     RELAYLAB = args.relaylab
-    unittest.main(argv=[sys.argv[0], *rest])
+    skip.run_tests([sys.argv[0], *rest])

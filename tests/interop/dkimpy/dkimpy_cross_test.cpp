@@ -10,6 +10,7 @@
 
 #include "probes/auth/dkim_sign.hpp"
 #include "probes/auth/dkim_verify.hpp"
+#include "tests/catch_main.hpp"
 #include "tests/conformance/dkim/dkim_test_support.hpp"
 
 namespace {
@@ -70,7 +71,8 @@ struct TempDir {
 TEST_CASE("dkimpy and relaylab verify each other's signatures", "[dkim][interop]") {
     if (!relaylab::auth::test::have_debian_python_module("dkim") ||
         !relaylab::auth::test::have_debian_python_module("nacl")) {
-        WARN("skipped: /usr/bin/python3 cannot import dkim and nacl (install python3-dkim)");
+        relaylab::test::skip_test(
+            "/usr/bin/python3 cannot import dkim and nacl (install python3-dkim)");
         return;
     }
     TempDir dir;
@@ -181,11 +183,11 @@ TEST_CASE("dkimpy and relaylab verify each other's signatures", "[dkim][interop]
 
 TEST_CASE("relaylab dkim keygen + sign: dkimpy verifies the CLI's output", "[dkim][interop]") {
     if (!fs::exists(RELAYLAB_BINARY)) {
-        WARN("skipped: " << RELAYLAB_BINARY << " is not built");
+        relaylab::test::skip_test(std::string(RELAYLAB_BINARY) + " is not built");
         return;
     }
     if (!relaylab::auth::test::have_debian_python_module("dkim")) {
-        WARN("skipped: /usr/bin/python3 cannot import dkim (install python3-dkim)");
+        relaylab::test::skip_test("/usr/bin/python3 cannot import dkim (install python3-dkim)");
         return;
     }
     TempDir dir;

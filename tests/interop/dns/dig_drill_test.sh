@@ -8,9 +8,11 @@ set -uo pipefail
 relaylab=$1
 here=$2
 py=/usr/bin/python3  # Debian's interpreter (a pyenv python3 may be first on PATH)
-for tool in dig drill "$py"; do
-    command -v "$tool" >/dev/null || { echo "SKIP: $tool not installed"; exit 77; }
-done
+# shellcheck source=../../lib/skip.sh
+. "$here/../../lib/skip.sh"
+relaylab_require_program dig bind9-dnsutils
+relaylab_require_program drill ldnsutils
+relaylab_require_program "$py" python3
 
 work=$(mktemp -d)
 server_pid=
@@ -188,9 +190,14 @@ expect "broken zone: message names file and line" 'broken\.zone:5:' "$err"
 err=$("$relaylab" dns --zone "$here/zones/interop.test.zone" --faults "$here/zones/broken.zone" --listen 127.0.0.1:0 2>&1)
 code=$?
 if [ "$code" -eq 2 ]; then pass "bad fault file: exit code 2"; else fail "bad fault file: exit code" "got $code: $err"; fi
-err=$("$relaylab" dns --zone "$here/zones/interop.test.zone" --listen localhost:0 2>&1)
+# A host name is never looked up (exit 2); `localhost` is 127.0.0.1, as README says.
+err=$(timeout 20 "$relaylab" dns --zone "$here/zones/interop.test.zone" --listen mx.interop.test:0 2>&1)
 code=$?
 if [ "$code" -eq 2 ]; then pass "host name as listen address: exit code 2"; else fail "host name as listen address: exit code" "got $code: $err"; fi
+out=$(timeout 20 "$relaylab" dns --zone "$here/zones/interop.test.zone" --listen localhost:0 --duration 1 2>&1)
+code=$?
+expect "localhost as listen address: 127.0.0.1" "listening on 127\.0\.0\.1:[0-9]+ " "$out"
+if [ "$code" -eq 0 ]; then pass "localhost as listen address: exit code 0"; else fail "localhost as listen address: exit code" "got $code: $out"; fi
 
 kill "$server_pid" && wait "$server_pid"
 code=$?

@@ -8,14 +8,12 @@ import http.client
 import json
 import os
 import re
-import shutil
 import signal
 import socket
 import subprocess
 import sys
 import tempfile
 import time
-import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "smtp"))
@@ -37,9 +35,8 @@ def relaylab():
 
 
 def skip_without(testcase, path):
-    """Skips (with the reason) when a peer program is absent."""
-    if shutil.which(path) is None:
-        raise unittest.SkipTest("%s is not installed" % path)
+    """A peer program: skipped when absent (exit 77), a failure with CI=true (tests/lib/skip.py)."""
+    relaylab_proc.skip.require_program(path)
     return path
 
 

@@ -3,8 +3,10 @@ and (b) a 421 on the first connection. Postfix must retry and deliver; the fake 
 the message once and the attempt log (GET /api/v1/sessions) the rejected attempt(s) first.
 
 Postfix runs from its own config, queue and data directories under a temporary directory
-(loopback only, no DNS, no chroot, short backoff times), as root; skipped when not root or when
-Postfix is absent. Standard library only, Debian's /usr/bin/python3; every wait bounded.
+(loopback only, no DNS, no chroot, short backoff times), as root; skipped (exit 77, a failure
+with CI=true) when not root or when Postfix is absent. Stopped with `postfix -c OUR_DIR stop`,
+then by the pid in our own pid file, also when a test fails (addCleanup before start).
+Standard library only, Debian's /usr/bin/python3; every wait bounded.
 """
 
 import os
@@ -117,22 +119,34 @@ class PostfixRelay:
         except OSError:
             return "(no log)"
 
+    def _is_our_master(self, pid):
+        """The process `pid` runs with MAIL_CONFIG set to our config directory (as `postfix -c`
+        starts the master): a reused pid or the system's master is left alone."""
+        try:
+            with open("/proc/%d/environ" % pid, "rb") as f:
+                environ = f.read().split(b"\0")
+        except OSError:
+            return False
+        return ("MAIL_CONFIG=" + self.conf).encode() in environ
+
     def stop(self):
         if self.started:
             try:
                 self.postfix("stop", timeout=30)
             except AssertionError:
                 pass
-            # Make sure the master is gone even if `postfix stop` failed.
+            # Make sure our master is gone even if `postfix stop` failed: the pid from our own
+            # pid file, and only while that process is still the master of our config directory
+            # (never a process found by name, never the system instance).
             pid_file = os.path.join(self.dir, "spool", "pid", "master.pid")
             try:
                 with open(pid_file) as f:
                     pid = int(f.read().strip())
                 deadline = time.monotonic() + 10
-                while time.monotonic() < deadline:
-                    os.kill(pid, 0)
+                while time.monotonic() < deadline and self._is_our_master(pid):
                     time.sleep(0.1)
-                os.kill(pid, signal.SIGKILL)
+                if self._is_our_master(pid):
+                    os.kill(pid, signal.SIGKILL)
             except (OSError, ValueError):
                 pass
         shutil.rmtree(self.dir, ignore_errors=True)
@@ -140,10 +154,9 @@ class PostfixRelay:
 
 class PostfixRetry(unittest.TestCase):
     def setUp(self):
-        if not os.path.exists(POSTFIX):
-            self.skipTest("Postfix is not installed")
+        fakemx_proc.relaylab_proc.skip.require_program(POSTFIX, "postfix")
         if os.geteuid() != 0:
-            self.skipTest("running a private Postfix instance needs root")
+            fakemx_proc.relaylab_proc.skip.missing("running a private Postfix instance needs root")
         self.tmp = tempfile.mkdtemp(prefix="relaylab-fakemx-pf-")
         self.addCleanup(shutil.rmtree, self.tmp, True)
 

@@ -9,7 +9,6 @@ import argparse
 import json
 import os
 import re
-import shutil
 import signal
 import socket
 import subprocess
@@ -17,6 +16,9 @@ import sys
 import tempfile
 import time
 import unittest
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "lib"))
+import skip  # noqa: E402  tests/lib/skip.py: the one skip rule (77, or a failure with CI=true)
 
 # Bounds on every wait (seconds). Generous because CI runs relaylab under ASan on 2 busy cores.
 STARTUP_TIMEOUT = 15.0
@@ -33,7 +35,8 @@ RELAYLAB = None  # set by main()
 
 
 def main():
-    """unittest.main() with a required --relaylab PATH argument in front."""
+    """unittest.main() with a required --relaylab PATH argument in front; a skipped test makes
+    the script exit 77 (a failure with CI=true), see tests/lib/skip.py."""
     global RELAYLAB
     parser = argparse.ArgumentParser(add_help=False)
     parser.add_argument("--relaylab", required=True, help="path of the relaylab binary")
@@ -41,16 +44,13 @@ def main():
     RELAYLAB = os.path.abspath(args.relaylab)
     if not os.access(RELAYLAB, os.X_OK):
         sys.exit("relaylab binary not found or not executable: " + RELAYLAB)
-    unittest.main(argv=[sys.argv[0]] + rest, verbosity=2)
+    skip.run_tests([sys.argv[0]] + rest)
 
 
 def require_tool(testcase, path):
-    """Fails (not skips) when a peer is missing: bootstrap.sh installs every one of them."""
-    found = shutil.which(path)
-    if found is None:
-        testcase.fail("peer program %s is not installed (see test_packages in scripts/bootstrap.sh)"
-                      % path)
-    return found
+    """A peer program: skipped when absent (exit 77), a failure with CI=true (bootstrap.sh
+    installs every one of them: see test_packages in scripts/bootstrap.sh)."""
+    return skip.require_program(path)
 
 
 def free_port():

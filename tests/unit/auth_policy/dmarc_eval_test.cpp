@@ -9,6 +9,7 @@
 
 #include "probes/auth/dmarc_eval.hpp"
 #include "probes/auth/memory_dns.hpp"
+#include "tests/catch_main.hpp"
 
 using namespace relaylab::auth;
 
@@ -20,11 +21,12 @@ const PublicSuffixList* debian_psl() {
     return psl ? &*psl : nullptr;
 }
 
-#define REQUIRE_PSL()                                                                        \
-    const PublicSuffixList* psl = debian_psl();                                              \
-    if (!psl) {                                                                              \
-        WARN("skipped: " << kDebianPublicSuffixList << " is absent (install publicsuffix)"); \
-        return;                                                                              \
+#define REQUIRE_PSL()                                                    \
+    const PublicSuffixList* psl = debian_psl();                          \
+    if (!psl) {                                                          \
+        relaylab::test::skip_test(std::string(kDebianPublicSuffixList) + \
+                                  " is absent (install publicsuffix)");  \
+        return;                                                          \
     }
 
 DmarcParams params(const std::string& from, SpfResult spf, const std::string& spf_domain,

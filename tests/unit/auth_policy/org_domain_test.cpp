@@ -4,12 +4,14 @@
 #include <filesystem>
 
 #include "probes/auth/org_domain.hpp"
+#include "tests/catch_main.hpp"
 
 using namespace relaylab::auth;
 
 TEST_CASE("organisational domains from Debian's public suffix list", "[dmarc][psl]") {
     if (!std::filesystem::exists(kDebianPublicSuffixList)) {
-        WARN("skipped: " << kDebianPublicSuffixList << " is absent (install 'publicsuffix')");
+        relaylab::test::skip_test(std::string(kDebianPublicSuffixList) +
+                                  " is absent (install publicsuffix)");
         return;
     }
     std::string error;

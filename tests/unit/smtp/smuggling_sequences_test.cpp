@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "harness/smtp/data_decoder.hpp"
+#include "tests/catch_main.hpp"
 #include "tests/unit/smtp/session_driver.hpp"
 
 using relaylab::smtp::BareNewlinePolicy;
@@ -25,7 +26,7 @@ struct EodCase {
 };
 
 const std::filesystem::path sequences_file =
-    std::filesystem::path(RELAYLAB_TESTDATA_DIR) / "smtp-smuggling" / "eod-sequences.json";
+    relaylab::test::testdata_dir(RELAYLAB_TESTDATA_DIR) / "smtp-smuggling" / "eod-sequences.json";
 
 std::string from_hex(const std::string& hex) {
     std::istringstream in(hex);
@@ -110,7 +111,8 @@ std::string sec_consult_payload(const std::string& sequence) {
 TEST_CASE("smuggling end-of-DATA sequences never end DATA early", "[data][smuggling]") {
     auto cases = load_cases();
     if (!cases) {
-        WARN("skipped: " << sequences_file << " is absent (../shared/testdata not checked out)");
+        relaylab::test::skip_test(sequences_file.string() +
+                                  " is absent (../shared/testdata not checked out)");
         return;
     }
     REQUIRE(cases->size() == 17);
@@ -152,7 +154,8 @@ TEST_CASE("smuggling sequences through ServerSession run no smuggled command",
           "[session][smuggling]") {
     auto cases = load_cases();
     if (!cases) {
-        WARN("skipped: " << sequences_file << " is absent (../shared/testdata not checked out)");
+        relaylab::test::skip_test(sequences_file.string() +
+                                  " is absent (../shared/testdata not checked out)");
         return;
     }
     for (const auto& c : *cases) {
