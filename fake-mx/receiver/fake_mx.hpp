@@ -47,6 +47,8 @@ struct FakeMxConfig {
     net::ServerTimeouts timeouts;
     std::size_t max_connections = 1000;  // per host
     net::ClientLimits client_limits;     // per host
+    // NOOP/RSET/VRFY/HELP before 421 (--junk-command-limit); 0: none.
+    std::size_t max_junk_commands = smtp::limits::default_junk_command_limit;
 };
 
 // A configuration FakeMx cannot run with (a CA directory it cannot use, ...).
