@@ -326,6 +326,7 @@ FakeMx::FakeMx(FakeMxConfig config) {
         server.timeouts = impl.config.timeouts;
         server.max_connections = impl.config.max_connections;
         server.client_limits = impl.config.client_limits;
+        server.session.max_junk_commands = impl.config.max_junk_commands;
         server.threads = impl.config.threads;
         const std::string& tls_name = server.session.hostname;
         if (behaviour.tls.certificate != CertificateKind::none && !behaviour.tls.broken_starttls) {

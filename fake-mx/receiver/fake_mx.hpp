@@ -49,6 +49,8 @@ struct FakeMxConfig {
     // Every host's bare LF/CR policy in DATA unless its behaviour sets bare_newline.
     smtp::BareNewlinePolicy bare_newline = smtp::BareNewlinePolicy::reject;
     net::ClientLimits client_limits;     // per host
+    // NOOP/RSET/VRFY/HELP before 421 (--junk-command-limit); 0: none.
+    std::size_t max_junk_commands = smtp::limits::default_junk_command_limit;
 };
 
 // A configuration FakeMx cannot run with (a CA directory it cannot use, ...).

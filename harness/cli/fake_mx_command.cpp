@@ -153,6 +153,7 @@ fakemx::FakeMxConfig fake_mx_options(const ParsedArgs& args) {
     config.max_connections = args.get_uint("--max-connections", 1000, 1, 1'000'000);
     apply_timeout_option(args, config.timeouts);
     apply_client_limit_options(args, config.client_limits, config.timeouts);
+    config.max_junk_commands = junk_command_limit(args);
     return config;
 }
 

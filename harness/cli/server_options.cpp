@@ -58,7 +58,14 @@ std::vector<OptionSpec> client_limit_options() {
          "off)"},
         {"--stress-timeout", "SECONDS",
          "command and data timeout when 3/4 of the connections are in use (default 10)"},
+        {"--junk-command-limit", "N",
+         "NOOP/RSET/VRFY/HELP since the last accepted message before 421 (default 100; 0: none)"},
     };
+}
+
+std::size_t junk_command_limit(const ParsedArgs& args) {
+    return args.get_uint("--junk-command-limit", smtp::limits::default_junk_command_limit, 0,
+                         1'000'000);
 }
 
 CommandSpec with_client_limit_options(CommandSpec spec) {
@@ -208,6 +215,7 @@ net::SmtpServerConfig server_options(const ParsedArgs& args) {
     session.max_recipients =
         args.get_uint("--max-recipients", session.max_recipients, 1, 1'000'000);
     session.max_errors = args.get_uint("--max-errors", session.max_errors, 0, 1'000'000);
+    session.max_junk_commands = junk_command_limit(args);
     session.max_text_line = args.get_uint("--line-limit", session.max_text_line, 0, 1u << 30);
     config.max_connections = args.get_uint("--max-connections", 1000, 1, 1'000'000);
     apply_timeout_option(args, config.timeouts);

@@ -14,9 +14,11 @@ void apply_timeout_option(const ParsedArgs& args, net::ServerTimeouts& timeouts)
 // --bare-newline reject|normalize|accept (default reject); throws UsageError otherwise.
 smtp::BareNewlinePolicy bare_newline_option(const ParsedArgs& args);
 // Abusive clients: --max-connections-per-client, --max-connection-rate, --client-prefix,
-// --min-data-rate, --stress-timeout (sink and fake-mx list the same options).
+// --min-data-rate, --stress-timeout, --junk-command-limit (sink and fake-mx list the same options).
 std::vector<OptionSpec> client_limit_options();
 CommandSpec with_client_limit_options(CommandSpec spec);
+// --junk-command-limit N (default: Postfix's smtpd_junk_command_limit, 100).
+std::size_t junk_command_limit(const ParsedArgs& args);
 void apply_client_limit_options(const ParsedArgs& args, net::ClientLimits& limits,
                                 net::ServerTimeouts& timeouts);
 // The server TLS context the options ask for (--tls-cert/--tls-key, --tls-variant,

@@ -26,5 +26,12 @@ inline constexpr std::uint64_t default_storage_cap = 64ull * 1024 * 1024;
 inline constexpr std::size_t body_chunk = 64 * 1024;
 inline constexpr std::size_t default_recipients = 1000;
 inline constexpr std::size_t default_error_limit = 10;  // bad commands before 421 (cf. Postfix)
+// NOOP, RSET, VRFY and HELP a connection may send before 421: a client that keeps a connection
+// slot forever with tiny valid commands is cut off. Postfix's smtpd_junk_command_limit default;
+// the count restarts after each accepted message, so a busy legitimate client is never hit.
+inline constexpr std::size_t default_junk_command_limit = 100;
+// BDAT chunks one message may take before 421: 1-octet chunks sent every few seconds would
+// otherwise hold a connection for days. 50 MB in 10000 chunks is still 5 KB a chunk on average.
+inline constexpr std::size_t default_bdat_chunk_limit = 10000;
 
 }  // namespace relaylab::smtp::limits

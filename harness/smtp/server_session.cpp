@@ -190,6 +190,17 @@ void ServerSession::close_with(int code, std::string_view enhanced, std::string_
     actions_.push_back(Action::close);
 }
 
+// Counts a junk command (NOOP, RSET, VRFY, HELP) and closes with 421 when there were too many
+// since the last accepted message (cf. Postfix smtpd_junk_command_limit; Postfix instead starts
+// counting errors past the limit, which ends the same way a few commands later).
+bool ServerSession::junk_limit_reached() {
+    if (config_.max_junk_commands == 0 || ++junk_commands_ <= config_.max_junk_commands) {
+        return false;
+    }
+    close_with(421, "4.7.0", config_.hostname + " Error: too many junk commands");
+    return true;
+}
+
 void ServerSession::timed_out() {
     close_with(421, "4.4.2", config_.hostname + " Error: timeout exceeded");
 }
@@ -206,6 +217,7 @@ void ServerSession::reset_transaction() {
     chunk_error_.reset();
     chunk_remaining_ = 0;
     chunk_last_ = false;
+    chunks_ = 0;
 }
 
 void ServerSession::reset_session() {
@@ -324,6 +336,7 @@ void ServerSession::proceed(Phase phase, const Reply& r) {
             if (r.positive()) {
                 body_state_ = BodyState::none;  // the sink's finish stands
                 ++messages_accepted_;
+                junk_commands_ = 0;  // a client that delivers mail is no idler
                 if (!is_decided(config_.decisions, Phase::data_end)) {
                     actions_.push_back(Action::message);
                 }
@@ -404,20 +417,24 @@ void ServerSession::handle_command(std::string_view line) {
         case Verb::bdat:
             return on_bdat(command.args);
         case Verb::rset:
+            if (junk_limit_reached()) return;
             if (!is_blank(command.args)) return error_reply(501, "5.5.4", "Syntax: RSET");
             reset_transaction();
             return reply(250, "2.0.0", "Ok");
         case Verb::noop:
+            if (junk_limit_reached()) return;
             return reply(250, "2.0.0", "Ok");
         case Verb::quit:
             return on_quit(command.args);
         case Verb::vrfy:
+            if (junk_limit_reached()) return;
             if (is_blank(command.args)) return error_reply(501, "5.5.4", "Syntax: VRFY address");
             // RFC 5321 3.5.3: a server that will not verify says so with 252.
             return reply(252, "2.0.0", "Cannot VRFY user, but will accept message");
         case Verb::expn:
             return error_reply(502, "5.5.1", "Error: command not implemented");
         case Verb::help:
+            if (junk_limit_reached()) return;
             return reply(214, "2.0.0",
                          "Commands: HELO EHLO MAIL RCPT DATA BDAT RSET NOOP QUIT "
                          "VRFY HELP STARTTLS AUTH");
@@ -540,6 +557,10 @@ void ServerSession::on_bdat(std::string_view args) {
         return error_reply(refusal->code, refusal->enhanced, refusal->text());
     }
     const auto& command = std::get<BdatCommand>(parsed);
+    if (config_.max_bdat_chunks != 0 && ++chunks_ > config_.max_bdat_chunks) {
+        // Closing leaves the chunk unread, which is fine: nothing more is read anyway.
+        return close_with(421, "4.7.0", config_.hostname + " Error: too many BDAT chunks");
+    }
     chunk_remaining_ = command.size;
     chunk_last_ = command.last;
     chunk_error_.reset();

@@ -67,6 +67,8 @@ struct ServerConfig {
     std::uint64_t max_stored_size = limits::default_storage_cap;
     std::size_t max_recipients = limits::default_recipients;
     std::size_t max_errors = limits::default_error_limit;
+    std::size_t max_junk_commands = limits::default_junk_command_limit;  // 0: no limit
+    std::size_t max_bdat_chunks = limits::default_bdat_chunk_limit;      // per message; 0: none
     BareNewlinePolicy bare_newline = BareNewlinePolicy::reject;
     bool keep_content = true;  // false: count and discard (a sink): no body chunks
     unsigned decisions = 0;    // a mask of Phase values where the session asks the shell
@@ -214,6 +216,7 @@ class ServerSession {
     void reply(const Reply& reply);
     void error_reply(int code, std::string_view enhanced, std::string_view text);
     void close_with(int code, std::string_view enhanced, std::string_view text);
+    bool junk_limit_reached();
     void reset_transaction();
     void reset_session();
     EnabledParams enabled_params() const;
@@ -237,6 +240,7 @@ class ServerSession {
     std::string auth_user_;
     Credentials credentials_;
     std::size_t errors_ = 0;
+    std::size_t junk_commands_ = 0;  // since the last accepted message
 
     // Transaction.
     bool in_transaction_ = false;
@@ -249,6 +253,7 @@ class ServerSession {
     bool chunk_keeps_transaction_ = false;  // the refused BDAT was no part of the transaction
     std::uint64_t chunk_remaining_ = 0;
     bool chunk_last_ = false;
+    std::size_t chunks_ = 0;  // BDAT commands of this message
     std::uint64_t transactions_ = 0;
     std::uint64_t messages_accepted_ = 0;
     ReceivedMessage message_;

@@ -224,6 +224,81 @@ class DripInData(unittest.TestCase):
                 self.assertEqual(code, 250)
 
 
+class JunkCommands(unittest.TestCase):
+    """A client that holds its slot with valid junk (NOOP, RSET, VRFY, HELP) is closed after
+    --junk-command-limit (default 100, Postfix's smtpd_junk_command_limit) while an ordinary
+    client is served; one that delivers mail between its NOOPs is never cut off."""
+
+    def noop_dripper(self, port, interval, limit):
+        """NOOPs (with an RSET, VRFY and HELP among them) until the server says something other
+        than 2xx or `limit` commands; returns (commands answered 2xx, the last reply)."""
+        raw = RawSmtp(port, sock=abuser_socket(port))
+        raw.greet("idler.test")
+        answered = 0
+        verbs = ["NOOP", "RSET", "VRFY idler", "HELP"]
+        for i in range(limit):
+            code, lines = raw.command(verbs[i % len(verbs)])
+            if code >= 300:
+                return answered, (code, lines), raw
+            answered += 1
+            time.sleep(interval)
+        return answered, None, raw
+
+    def test_noop_dripper_is_cut_off_at_the_default_limit(self):
+        with FakeMx() as mx:
+            answered, last, raw = self.noop_dripper(mx.port, 0.005, 150)
+            self.assertEqual(answered, 100)
+            self.assertIsNotNone(last, "the NOOP dripper was never cut off")
+            self.assertEqual(last[0], 421)
+            self.assertIn("too many junk commands", " ".join(last[1]))
+            raw.wait_closed(5)
+            raw.close()
+            self.assertEqual(send_ordinary_mail(mx.port, "after the idler"), 250)
+
+    def test_ordinary_client_served_while_dripping(self):
+        with FakeMx("--junk-command-limit", "20") as mx:
+            result = {}
+
+            def drip():
+                result["value"] = self.noop_dripper(mx.port, 0.1, 100)
+
+            dripper = threading.Thread(target=drip, daemon=True)
+            dripper.start()
+            started = time.monotonic()
+            self.assertEqual(send_ordinary_mail(mx.port, "while the idler drips"), 250)
+            self.assertLess(time.monotonic() - started, 5)
+            dripper.join(timeout=30)
+            self.assertFalse(dripper.is_alive())
+            answered, last, raw = result["value"]
+            raw.close()
+            self.assertEqual(answered, 20)
+            self.assertEqual(last[0], 421)
+
+    def test_client_delivering_between_noops_is_not_cut_off(self):
+        """Postfix resets the junk count when mail is delivered; so do we: 3 x 60 NOOPs."""
+        with FakeMx() as mx:
+            with RawSmtp(mx.port) as raw:
+                raw.greet("busy.test")
+                for n in range(3):
+                    for _ in range(60):
+                        self.assertEqual(raw.command("NOOP")[0], 250)
+                    self.assertEqual(raw.command("MAIL FROM:<a@busy.test>")[0], 250)
+                    self.assertEqual(raw.command("RCPT TO:<b@example.test>")[0], 250)
+                    self.assertEqual(raw.command("DATA")[0], 354)
+                    code, _ = raw.command("Subject: %d\r\n\r\nhi\r\n." % n)
+                    self.assertEqual(code, 250)
+                self.assertEqual(raw.command("QUIT")[0], 221)
+
+    def test_sink_option(self):
+        with relaylab_proc.Sink("--junk-command-limit", "5") as sink:
+            answered, last, raw = self.noop_dripper(sink.port, 0, 50)
+            raw.close()
+            self.assertEqual(answered, 5)
+            self.assertEqual(last[0], 421)
+            self.assertEqual(send_ordinary_mail(sink.port, "after"), 250)
+            sink.stop()
+
+
 class IdleFlood(unittest.TestCase):
     """One address opens a thousand idle connections: it gets its share (half of
     --max-connections, default 1000) and 421s beyond; 127.0.0.1 still sends mail."""
@@ -391,6 +466,52 @@ class ApiKeepAlive(unittest.TestCase):
             finally:
                 for conn in held:
                     conn.close()
+
+
+class ApiFull(unittest.TestCase):
+    """Connections busy being answered are never evicted: when they fill the API's budget the
+    next client gets 503 with Retry-After at once, not a hang. Busy here means stalled writing
+    /raw of a 4 MB message to clients that never read (SO_RCVBUF 4 KB)."""
+
+    RAW_OCTETS = 4 * 1024 * 1024  # more than the server's send buffer can swallow
+
+    def stalled_raw_readers(self, api_port, path, source, count):
+        held = []
+        for _ in range(count):
+            s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+            s.settimeout(SOCKET_TIMEOUT)
+            s.bind((source, 0))
+            s.connect((LOOPBACK, api_port))
+            s.sendall(("GET %s HTTP/1.1\r\nHost: x\r\n\r\n" % path).encode())
+            held.append(s)
+        return held
+
+    def test_busy_connections_fill_the_budget_then_503(self):
+        with FakeMx() as mx:
+            with smtplib.SMTP(LOOPBACK, mx.port, timeout=SOCKET_TIMEOUT) as client:
+                line = "z" * 998 + "\r\n"
+                body = line * (self.RAW_OCTETS // len(line))
+                client.sendmail("a@big.test", ["b@example.test"], "Subject: big\r\n\r\n" + body)
+            ident = mx.messages()["messages"][0]["id"]
+            path = "/api/v1/messages/%d/raw" % ident
+            held = []
+            try:
+                # 32 per address (the per-client share of 64), from two addresses: all 64.
+                held += self.stalled_raw_readers(mx.api_port, path, ABUSER, 32)
+                held += self.stalled_raw_readers(mx.api_port, path, "127.0.0.3", 32)
+                time.sleep(0.5)  # each is now blocked in its write
+                started = time.monotonic()
+                status, head, _ = mx.request("/api/v1/stats")
+                self.assertLess(time.monotonic() - started, 5)
+                self.assertEqual(status, 503)
+                self.assertEqual(head.get("retry-after"), "1")
+            finally:
+                for s in held:
+                    s.close()
+            # Once the stalled readers go, the API serves again.
+            self.assertTrue(mx.wait_for(lambda: mx.request("/api/v1/stats")[0] == 200, 10))
+            self.assertLess(rss_kb(mx.proc.pid), rss_limit_kb())
 
 
 class DnsTcpIdle(unittest.TestCase):
