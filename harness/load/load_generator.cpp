@@ -10,13 +10,13 @@
 #include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
 #include "harness/load/queue_id.hpp"
+#include "harness/log/spawn_handler.hpp"
 
 namespace relaylab::load {
 
@@ -569,9 +569,12 @@ void LoadGenerator::start(std::function<void(const LoadTotals&)> on_done) {
         if (core->live_tasks == 0) return core->finish();
         for (auto& slot : core->slots) {
             asio::co_spawn(core->executor, run_slot(core, *slot),
-                           asio::bind_cancellation_slot(slot->hard_stop.slot(), asio::detached));
+                           asio::bind_cancellation_slot(
+                               slot->hard_stop.slot(), log::spawn_handler("load.connection_slot")));
         }
-        if (core->plan.rate) asio::co_spawn(core->executor, run_pacer(core), asio::detached);
+        if (core->plan.rate) {
+            asio::co_spawn(core->executor, run_pacer(core), log::spawn_handler("load.pacer"));
+        }
     });
 }
 
