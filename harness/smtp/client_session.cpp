@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 
+#include "harness/smtp/command.hpp"
 #include "harness/smtp/data_decoder.hpp"
 
 namespace relaylab::smtp {
@@ -27,7 +28,60 @@ Reply local_failure(std::string_view why) {
     return reply;
 }
 
+// An outcome whose reply is a code-0 placeholder carrying the detail (so that the legacy
+// TransactionResult::final keeps saying what happened).
+Outcome with_local_reply(Outcome outcome) {
+    if (outcome.reply.code == 0 && outcome.reply.lines.empty()) {
+        outcome.reply = local_failure(outcome.describe());
+    }
+    return outcome;
+}
+
+bool has_line_break_or_nul(std::string_view text) {
+    return text.find_first_of(std::string_view("\r\n\0", 3)) != std::string_view::npos;
+}
+
+// RFC 3461 4.1: "NEVER" alone, or any of SUCCESS, FAILURE, DELAY separated by commas.
+bool valid_notify(std::string_view notify) {
+    std::string upper(notify);
+    for (auto& c : upper)
+        c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    if (upper == "NEVER") return true;
+    std::size_t start = 0;
+    for (;;) {
+        auto comma = upper.find(',', start);
+        std::string_view item = std::string_view(upper).substr(
+            start, comma == std::string::npos ? std::string::npos : comma - start);
+        if (item != "SUCCESS" && item != "FAILURE" && item != "DELAY") return false;
+        if (comma == std::string::npos) return true;
+        start = comma + 1;
+    }
+}
+
 }  // namespace
+
+std::string check_outgoing(const OutgoingMessage& message) {
+    if (message.recipients.empty()) return "message has no recipients";
+    if (!message.content) return "message has no content";
+    if (has_line_break_or_nul(message.mail_from)) return "reverse-path contains CR, LF or NUL";
+    for (const auto& recipient : message.recipients) {
+        if (recipient.empty() || has_line_break_or_nul(recipient)) {
+            return "recipient empty or containing CR, LF or NUL";
+        }
+    }
+    if (message.envid.size() > limits::xtext_value) return "ENVID over 100 octets (RFC 3461 4.4)";
+    if (message.recipient_dsn.size() > message.recipients.size()) {
+        return "more DSN entries than recipients";
+    }
+    for (const auto& dsn : message.recipient_dsn) {
+        if (!dsn.notify.empty() && !valid_notify(dsn.notify)) return "NOTIFY not well formed";
+        if (dsn.orcpt_type.empty() || has_line_break_or_nul(dsn.orcpt_type) ||
+            dsn.orcpt_type.find_first_of(" =;") != std::string::npos) {
+            return "ORCPT address type not well formed";
+        }
+    }
+    return {};
+}
 
 std::string_view to_string(Stage stage) {
     switch (stage) {
@@ -156,20 +210,23 @@ void ClientSession::feed(std::string_view data) {
         }
     }
     if (parser_.error() != ReplyParseError::none) {
-        fail_session("bad reply from server: " + std::string(smtp::describe(parser_.error())),
-                     local_failure("malformed reply"));
+        std::string why = "bad reply from server: " + std::string(smtp::describe(parser_.error()));
+        fail_session(why, protocol_outcome(waiting_for(), why));
     }
 }
 
 void ClientSession::handle_reply(const Reply& reply) {
+    if (state_ == State::greeting) greeting_ = reply;  // kept whatever it says (421 too)
     if (reply.code == 421 && state_ != State::quitting) {
         // RFC 5321 3.8: the server is closing the transmission channel.
-        return fail_session("server closed the session: " + reply.summary(), reply);
+        return fail_session("server closed the session: " + reply.summary(), reply_outcome(reply));
     }
     switch (state_) {
         case State::ready:
             if (expected_.empty()) {
-                return fail_session("unexpected reply: " + reply.summary(), reply);
+                return fail_session(
+                    "unexpected reply: " + reply.summary(),
+                    protocol_outcome(Waiting::nothing, "reply out of turn: " + reply.summary()));
             }
             return handle_transaction_reply(reply);
         case State::quitting:
@@ -189,7 +246,7 @@ void ClientSession::handle_handshake_reply(const Reply& reply) {
         case State::greeting:
             greeting_ = reply;
             if (reply.code != 220) {
-                return fail_session("greeting refused: " + reply.summary(), reply);
+                return fail_session("greeting refused: " + reply.summary(), reply_outcome(reply));
             }
             send("EHLO " + config_.helo_name);
             state_ = State::ehlo;
@@ -202,9 +259,10 @@ void ClientSession::handle_handshake_reply(const Reply& reply) {
                 state_ = State::helo;
                 return;
             }
-            return fail_session("EHLO refused: " + reply.summary(), reply);
+            return fail_session("EHLO refused: " + reply.summary(), reply_outcome(reply));
         case State::helo:
-            if (!reply.positive()) return fail_session("HELO refused: " + reply.summary(), reply);
+            if (!reply.positive())
+                return fail_session("HELO refused: " + reply.summary(), reply_outcome(reply));
             caps_ = ServerCapabilities{};
             return after_ehlo();
         case State::starttls:
@@ -214,28 +272,33 @@ void ClientSession::handle_handshake_reply(const Reply& reply) {
                 return;
             }
             if (config_.starttls == TlsMode::required) {
-                return fail_session("STARTTLS refused: " + reply.summary(), reply);
+                Outcome outcome = tls_outcome(TlsFailure::starttls_refused, reply.summary());
+                outcome.reply = reply;
+                return fail_session("STARTTLS refused: " + reply.summary(), outcome);
             }
             return start_auth();
         case State::auth_plain:
             if (reply.code == 235) return become_ready();
-            return fail_session("authentication failed: " + reply.summary(), reply);
+            return fail_session("authentication failed: " + reply.summary(), reply_outcome(reply));
         case State::auth_login_user:
             if (reply.code != 334) {
-                return fail_session("authentication failed: " + reply.summary(), reply);
+                return fail_session("authentication failed: " + reply.summary(),
+                                    reply_outcome(reply));
             }
             send(base64_encode(config_.auth->username));
             state_ = State::auth_login_password;
             return;
         case State::auth_login_password:
             if (reply.code != 334) {
-                return fail_session("authentication failed: " + reply.summary(), reply);
+                return fail_session("authentication failed: " + reply.summary(),
+                                    reply_outcome(reply));
             }
             send(base64_encode(config_.auth->password));
             state_ = State::auth_plain;  // now waiting for 235
             return;
         default:
-            return fail_session("unexpected reply: " + reply.summary(), reply);
+            return fail_session("unexpected reply: " + reply.summary(),
+                                protocol_outcome(waiting_for(), "reply out of turn"));
     }
 }
 
@@ -297,7 +360,7 @@ void ClientSession::after_ehlo() {
         }
         if (config_.starttls == TlsMode::required) {
             return fail_session("STARTTLS required but not offered by the server",
-                                local_failure("STARTTLS not offered"));
+                                tls_outcome(TlsFailure::not_offered, "no STARTTLS in EHLO"));
         }
     }
     start_auth();
@@ -305,6 +368,11 @@ void ClientSession::after_ehlo() {
 
 void ClientSession::start_auth() {
     if (!config_.auth) return become_ready();
+    if (!tls_active_ && !config_.auth_without_tls) {
+        // Credentials never go over plaintext by default (RFC 4954 4, Postfix's default).
+        return fail_session("AUTH not sent: the connection is not encrypted",
+                            local_outcome("AUTH refused by policy without TLS"));
+    }
     auto offered = [&](std::string_view mechanism) {
         return std::find(caps_.auth_mechanisms.begin(), caps_.auth_mechanisms.end(), mechanism) !=
                caps_.auth_mechanisms.end();
@@ -316,9 +384,9 @@ void ClientSession::start_auth() {
         send("AUTH LOGIN");
         state_ = State::auth_login_user;
     } else {
-        fail_session(caps_.auth_mechanisms.empty() ? "AUTH not offered by the server"
-                                                   : "no common AUTH mechanism (PLAIN, LOGIN)",
-                     local_failure("AUTH not offered"));
+        std::string why = caps_.auth_mechanisms.empty() ? "AUTH not offered by the server"
+                                                        : "no common AUTH mechanism (PLAIN, LOGIN)";
+        fail_session(why, local_outcome(why));
     }
 }
 
@@ -345,11 +413,14 @@ void ClientSession::submit(OutgoingMessage message) {
         queued_.push_back(std::move(message));
         return;
     }
-    if (message.recipients.empty() || !message.content) {
+    if (std::string why = check_outgoing(message); !why.empty()) {
         TransactionResult result;
         result.id = message.id;
         result.failed_at = Stage::rcpt;
-        result.final = local_failure("message has no recipients or no content");
+        result.final = local_failure(why);
+        result.outcome = local_outcome(why);
+        for (const auto& recipient : message.recipients)
+            result.recipients.push_back({recipient, Reply{}, false});
         results_.push_back(std::move(result));
         actions_.push_back(Action::transaction_done);
         return;
@@ -390,17 +461,12 @@ void ClientSession::start_transaction() {
     queued_.pop_front();
     txn.result.id = txn.message.id;
     const auto& message = txn.message;
-    std::string command = "MAIL FROM:<" + message.mail_from + '>';
-    if (caps_.size && config_.declare_size)
-        command += " SIZE=" + std::to_string(message.content->size());
-    if (message.eight_bit && caps_.eight_bit_mime) command += " BODY=8BITMIME";
-    if (message.smtputf8 && caps_.smtputf8) command += " SMTPUTF8";
-    send(command);
+    send(mail_command(message));
     expected_.push_back({Expect::mail, &txn});
     actions_.push_back(Action::transaction_started);
     if (!pipelining()) return;  // the rest follows reply by reply
-    for (const auto& recipient : message.recipients) {
-        send("RCPT TO:<" + recipient + '>');
+    for (std::size_t i = 0; i < message.recipients.size(); ++i) {
+        send(rcpt_command(message, i));
         expected_.push_back({Expect::rcpt, &txn});
         ++txn.rcpt_sent;
     }
@@ -409,6 +475,7 @@ void ClientSession::start_transaction() {
         output_.append(*message.content);
         expected_.push_back({Expect::bdat, &txn});
         txn.content_sent = true;
+        txn.body_sent = true;
     } else {
         send("DATA");
         expected_.push_back({Expect::data, &txn});
@@ -416,10 +483,42 @@ void ClientSession::start_transaction() {
     txn.commands_done = true;
 }
 
+std::string ClientSession::mail_command(const OutgoingMessage& message) const {
+    std::string command = "MAIL FROM:<" + message.mail_from + '>';
+    if (caps_.size && config_.declare_size)
+        command += " SIZE=" + std::to_string(message.content->size());
+    if (message.eight_bit && caps_.eight_bit_mime) command += " BODY=8BITMIME";
+    if (message.smtputf8 && caps_.smtputf8) command += " SMTPUTF8";
+    if (caps_.dsn) {
+        // RFC 3461 4.3, 4.4; ENVID is xtext (4) so any octet survives.
+        if (message.dsn_return == DsnReturn::full) command += " RET=FULL";
+        if (message.dsn_return == DsnReturn::headers) command += " RET=HDRS";
+        if (!message.envid.empty()) command += " ENVID=" + encode_xtext(message.envid);
+    }
+    return command;
+}
+
+std::string ClientSession::rcpt_command(const OutgoingMessage& message, std::size_t index) const {
+    std::string command = "RCPT TO:<" + message.recipients[index] + '>';
+    if (caps_.dsn && index < message.recipient_dsn.size()) {
+        const RecipientDsn& dsn = message.recipient_dsn[index];
+        std::string notify = dsn.notify;
+        for (auto& c : notify)
+            c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+        if (!notify.empty()) command += " NOTIFY=" + notify;  // RFC 3461 4.1
+        if (!dsn.orcpt.empty()) {
+            command += " ORCPT=" + dsn.orcpt_type + ';' + encode_xtext(dsn.orcpt);  // 4.2
+        }
+    }
+    return command;
+}
+
 void ClientSession::send_next_rcpt_or_data(Txn& txn) {
-    if (!txn.mail_accepted) return finish(txn, Stage::mail, txn.result.mail);
+    if (!txn.mail_accepted) {
+        return finish(txn, Stage::mail, txn.result.mail, reply_outcome(txn.result.mail));
+    }
     if (txn.rcpt_sent < txn.message.recipients.size()) {
-        send("RCPT TO:<" + txn.message.recipients[txn.rcpt_sent++] + '>');
+        send(rcpt_command(txn.message, txn.rcpt_sent++));
         expected_.push_back({Expect::rcpt, &txn});
         return;
     }
@@ -427,7 +526,8 @@ void ClientSession::send_next_rcpt_or_data(Txn& txn) {
         send("RSET");
         expected_.push_back({Expect::rset, nullptr});
         txn.content_sent = true;
-        return finish(txn, Stage::rcpt, txn.result.rcpt.back());
+        return finish(txn, Stage::rcpt, txn.result.rcpt.back(),
+                      reply_outcome(txn.result.rcpt.back()));
     }
     txn.commands_done = true;
     if (config_.use_chunking && caps_.chunking) {
@@ -435,6 +535,7 @@ void ClientSession::send_next_rcpt_or_data(Txn& txn) {
         output_.append(*txn.message.content);
         expected_.push_back({Expect::bdat, &txn});
         txn.content_sent = true;
+        txn.body_sent = true;
         return;
     }
     send("DATA");
@@ -445,6 +546,7 @@ void ClientSession::send_content(Txn& txn) {
     append_dot_stuffed(output_, *txn.message.content);
     expected_.push_back({Expect::data_end, &txn});
     txn.content_sent = true;
+    txn.body_sent = true;
 }
 
 void ClientSession::handle_transaction_reply(const Reply& reply) {
@@ -490,19 +592,19 @@ void ClientSession::handle_transaction_reply(const Reply& reply) {
             }
             txn->content_sent = true;
             if (auto failure = earlier_failure(*txn)) {
-                finish(*txn, failure->first, failure->second);
+                finish(*txn, failure->first, failure->second, reply_outcome(failure->second));
             } else {
-                finish(*txn, Stage::data, reply);
+                finish(*txn, Stage::data, reply, reply_outcome(reply));
             }
             break;
         case Expect::bdat:
         case Expect::data_end:
             if (auto failure = earlier_failure(*txn)) {
-                finish(*txn, failure->first, failure->second);
+                finish(*txn, failure->first, failure->second, reply_outcome(failure->second));
             } else if (reply.positive()) {
-                finish(*txn, Stage::none, reply);
+                finish(*txn, Stage::none, reply, ok_outcome(reply));
             } else {
-                finish(*txn, Stage::data_end, reply);
+                finish(*txn, Stage::data_end, reply, reply_outcome(reply));
             }
             if (expectation.kind == Expect::bdat && txn->mail_accepted && !reply.positive()) {
                 send("RSET");  // RFC 3030 2: a failed BDAT leaves the transaction to reset
@@ -520,12 +622,17 @@ void ClientSession::handle_transaction_reply(const Reply& reply) {
     pump();
 }
 
-void ClientSession::finish(Txn& txn, Stage failed_at, const Reply& final) {
+void ClientSession::finish(Txn& txn, Stage failed_at, const Reply& final, Outcome outcome) {
     if (txn.finished) return;
     txn.finished = true;
     txn.result.failed_at = failed_at;
     txn.result.final = final;
     txn.result.accepted = failed_at == Stage::none;
+    // A failure after the whole content went out may still have delivered it (a timeout or a
+    // lost connection waiting for the reply to "."): a retry can make a duplicate.
+    outcome.content_sent = txn.body_sent;
+    txn.result.content_sent = txn.body_sent;
+    txn.result.outcome = std::move(outcome);
 }
 
 void ClientSession::complete_finished() {
@@ -536,17 +643,29 @@ void ClientSession::complete_finished() {
         bool referenced = std::any_of(expected_.begin(), expected_.end(),
                                       [&](const Expectation& e) { return e.txn == front; });
         if (referenced) break;
-        results_.push_back(std::move(txns_.front().result));
+        Txn& txn = txns_.front();
+        // RCPT replies arrive in the order sent, so the i-th reply belongs to recipient i.
+        for (std::size_t i = 0; i < txn.message.recipients.size(); ++i) {
+            RecipientResult recipient{txn.message.recipients[i], Reply{}, false};
+            if (i < txn.result.rcpt.size()) {
+                recipient.reply = txn.result.rcpt[i];
+                recipient.accepted = txn.result.accepted && recipient.reply.positive();
+            }
+            txn.result.recipients.push_back(std::move(recipient));
+        }
+        results_.push_back(std::move(txn.result));
         txns_.pop_front();
         actions_.push_back(Action::transaction_done);
     }
 }
 
-void ClientSession::fail_session(std::string why, const Reply& reply) {
+void ClientSession::fail_session(std::string why, Outcome outcome) {
     if (state_ == State::closed) return;
     error_ = std::move(why);
+    outcome = with_local_reply(std::move(outcome));
+    session_outcome_ = outcome;
     for (auto& txn : txns_)
-        finish(txn, Stage::session, reply);
+        finish(txn, Stage::session, outcome.reply, outcome);
     expected_.clear();
     complete_finished();
     state_ = State::closed;
@@ -560,13 +679,18 @@ void ClientSession::connection_lost(std::string_view why) {
         actions_.push_back(Action::close);
         return;
     }
-    fail_session("connection lost: " + std::string(why), local_failure(why));
+    fail_session("connection lost: " + std::string(why),
+                 protocol_outcome(waiting_for(), "connection lost: " + std::string(why)));
 }
 
 void ClientSession::timed_out() {
     Waiting waiting = waiting_for();
-    fail_session("timed out " + std::string(describe(waiting)),
-                 local_failure("timeout: " + std::string(describe(waiting))));
+    fail_session("timed out " + std::string(describe(waiting)), timeout_outcome(waiting));
+}
+
+void ClientSession::tls_failed(TlsFailure failure, std::string_view detail) {
+    fail_session("TLS handshake failed: " + std::string(detail),
+                 tls_outcome(failure, std::string(detail)));
 }
 
 }  // namespace relaylab::smtp

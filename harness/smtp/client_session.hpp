@@ -31,6 +31,19 @@ struct ClientConfig {
     bool use_pipelining = true;  // when the server offers it
     bool use_chunking = false;   // BDAT instead of DATA when the server offers CHUNKING
     bool declare_size = true;    // MAIL FROM ... SIZE=n when the server offers SIZE
+    // Credentials never cross a plaintext connection unless this says so (Postfix:
+    // smtp_sasl_tls_security_options; a test against a local sink may allow it).
+    bool auth_without_tls = false;
+};
+
+// RFC 3461 4.3: what a delivery status notification returns of the message.
+enum class DsnReturn { unset, full, headers };
+
+// RFC 3461 4.1, 4.2: per-recipient DSN parameters, sent only when the server offers DSN.
+struct RecipientDsn {
+    std::string notify;  // "NEVER", or a comma list of SUCCESS, FAILURE, DELAY; empty: not sent
+    std::string orcpt;   // the original recipient address (xtext-encoded here); empty: not sent
+    std::string orcpt_type = "rfc822";  // the addr-type of ORCPT
 };
 
 struct OutgoingMessage {
@@ -40,7 +53,16 @@ struct OutgoingMessage {
     std::shared_ptr<const std::string> content;  // unstuffed, CRLF line ends
     bool smtputf8 = false;
     bool eight_bit = false;  // BODY=8BITMIME when offered
+    // RFC 3461 DSN parameters, sent when the server offers DSN (a relay passes them on).
+    DsnReturn dsn_return = DsnReturn::unset;  // RET=FULL|HDRS on MAIL
+    std::string envid;                        // ENVID= on MAIL (xtext-encoded here)
+    std::vector<RecipientDsn> recipient_dsn;  // by index into recipients; absent entries: none
 };
+
+// Checks what a caller handed in before any of it becomes a command line: no CR, LF or NUL in
+// the paths (a line break would inject a command), ENVID within RFC 3461 4.4's 100 octets,
+// NOTIFY well formed (RFC 3461 4.1). Returns why not, or an empty string when fine.
+std::string check_outgoing(const OutgoingMessage& message);
 
 // Where a transaction ended.
 enum class Stage { none, mail, rcpt, data, data_end, session };
@@ -107,6 +129,8 @@ class ClientSession {
     void quit();                                 // QUIT once everything submitted is done
     void connection_lost(std::string_view why);  // fails what is in flight
     void timed_out();  // the shell's timer fired while waiting_for() != nothing
+    // The shell's TLS handshake after STARTTLS failed; in-flight messages fail at the TLS layer.
+    void tls_failed(TlsFailure failure, std::string_view detail);
 
     std::optional<TransactionResult> take_result();
     std::vector<OutgoingMessage> take_unsent();  // queued messages never started (after close)
@@ -121,6 +145,8 @@ class ClientSession {
     bool plaintext_injection_seen() const { return injection_seen_; }
     const Reply& greeting() const { return greeting_; }
     const std::string& error() const { return error_; }  // why the session failed, if it did
+    // The typed form of error(): layer none when the session ended cleanly (or has not ended).
+    const Outcome& session_outcome() const { return session_outcome_; }
 
   private:
     enum class State {
@@ -146,6 +172,7 @@ class ClientSession {
         bool mail_accepted = false;
         bool commands_done = false;  // DATA/BDAT sent
         bool content_sent = false;   // "." or the last chunk sent: the server state is reset
+        bool body_sent = false;      // the message content itself was fully written
         bool finished = false;
     };
     struct Expectation {
@@ -164,15 +191,17 @@ class ClientSession {
     void start_transaction();
     void send_next_rcpt_or_data(Txn& txn);
     void send_content(Txn& txn);
-    void finish(Txn& txn, Stage failed_at, const Reply& final);
+    void finish(Txn& txn, Stage failed_at, const Reply& final, Outcome outcome);
     void complete_finished();
-    void fail_session(std::string why, const Reply& reply);
+    void fail_session(std::string why, Outcome outcome);
+    std::string mail_command(const OutgoingMessage& message) const;
+    std::string rcpt_command(const OutgoingMessage& message, std::size_t index) const;
     void send(std::string_view line);
     bool pipelining() const { return pipelining_in_use(); }
 
     ClientConfig config_;
     State state_ = State::greeting;
-    ReplyParser parser_;
+    ReplyParser parser_{limits::reply_line_tolerated};
     std::string output_;
     std::deque<Action> actions_;
     ServerCapabilities caps_;
@@ -182,6 +211,7 @@ class ClientSession {
     bool quit_requested_ = false;
     bool ready_announced_ = false;
     std::string error_;
+    Outcome session_outcome_;
 
     std::deque<OutgoingMessage> queued_;
     std::deque<Txn> txns_;  // started, in order; references stay valid at both ends

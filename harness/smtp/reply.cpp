@@ -174,10 +174,14 @@ void ReplyParser::parse_line(std::string_view line) {
     }
     current_.code = code;
     auto [enhanced, rest] = split_enhanced_code(code, text);
+    // RFC 2034 3 wants the same enhanced code on every line; servers that disagree with
+    // themselves exist. The first line's code is the reply's (it is the one a human reads first
+    // and the one most servers mean); a later line's own code is still stripped from its text,
+    // and enhanced_mismatch records the disagreement so that it is never dropped silently.
     if (current_.lines.empty()) {
         current_.enhanced = std::string(enhanced);
     } else if (current_.enhanced != enhanced) {
-        current_.enhanced.clear();  // not consistently enhanced: keep the text whole
+        current_.enhanced_mismatch = true;
     }
     current_.lines.emplace_back(enhanced.empty() ? text : rest);
     if (last) {

@@ -13,10 +13,20 @@
 
 namespace relaylab::smtp {
 
+namespace limits {
+// What the client accepts per reply line: real servers send lines over RFC 5321's 512 octets
+// (long URLs in 5xx texts), and 4.5.3.1 asks to be liberal; the bound keeps one reply's memory
+// at most reply_lines times this.
+inline constexpr std::size_t reply_line_tolerated = 4096;
+}  // namespace limits
+
 struct Reply {
     int code = 0;
     std::string enhanced;            // "2.1.0", or empty when the server sent none
     std::vector<std::string> lines;  // text of each line, without code and enhanced code
+    // The lines of a multi-line reply carried different enhanced codes (or some none): enhanced
+    // is the first line's (RFC 2034 3 wants one code repeated on every line).
+    bool enhanced_mismatch = false;
 
     int kind() const { return code / 100; }  // 2 positive, 3 intermediate, 4/5 negative
     bool positive() const { return kind() == 2; }

@@ -187,12 +187,23 @@ TEST_CASE("ReplyParser accepts valid replies", "[reply]") {
     grind(c.wire);
 }
 
-TEST_CASE("ReplyParser keeps later lines whole when the enhanced codes disagree", "[reply]") {
+TEST_CASE("ReplyParser keeps the first line's enhanced code when the lines disagree", "[reply]") {
     ParseOutcome outcome = parse_whole("250-2.0.0 a\r\n250 b\r\n");
     REQUIRE(outcome.replies.size() == 1);
-    CHECK(outcome.replies[0].enhanced.empty());
+    CHECK(outcome.replies[0].enhanced == "2.0.0");
+    CHECK(outcome.replies[0].enhanced_mismatch);
     CHECK(outcome.replies[0].lines.size() == 2);
     CHECK(outcome.replies[0].lines[1] == "b");
+
+    outcome = parse_whole("550-5.7.1 first\r\n550 5.1.1 second\r\n");
+    REQUIRE(outcome.replies.size() == 1);
+    CHECK(outcome.replies[0].enhanced == "5.7.1");
+    CHECK(outcome.replies[0].enhanced_mismatch);
+    CHECK(outcome.replies[0].lines == std::vector<std::string>{"first", "second"});
+
+    outcome = parse_whole("550-5.7.1 first\r\n550 5.7.1 second\r\n");
+    REQUIRE(outcome.replies.size() == 1);
+    CHECK_FALSE(outcome.replies[0].enhanced_mismatch);
 }
 
 TEST_CASE("ReplyParser reports every error and stops", "[reply]") {
