@@ -211,6 +211,47 @@ TEST_CASE("refusals are counted by reply code", "[integration][load]") {
     CHECK(totals.latency.empty());
 }
 
+TEST_CASE("a refusal after the content is a typed failure with the duplicate risk",
+          "[integration][load]") {
+    // 451 after the final dot: the server saw the whole message, so a retry could duplicate it.
+    auto config = sink();
+    config.session.decisions = static_cast<unsigned>(smtp::Phase::data_end);
+    config.decide = [](net::DecisionContext&) -> asio::awaitable<smtp::Decision> {
+        smtp::Decision decision;
+        decision.reply = smtp::make_reply(451, "4.3.0", "try again later");
+        co_return decision;
+    };
+    net::SmtpServer server(config);
+    server.start();
+    std::mutex mutex;
+    std::vector<load::MessageEvent> failures;  // copies: the views die with the callback
+    std::vector<smtp::Outcome> outcomes;
+    auto totals = load::run_load(plan_to(server.port(), 12, 2), factory(), 1,
+                                 [&](const load::MessageEvent& event) {
+                                     if (event.kind != load::EventKind::failed) return;
+                                     std::lock_guard lock(mutex);
+                                     failures.push_back(event);
+                                     outcomes.push_back(event.outcome);
+                                     CHECK(event.failure_key == "451");
+                                     CHECK(event.result != nullptr);
+                                 });
+    server.stop();
+    CHECK(totals.failed == 12);
+    CHECK(totals.failed_by["451"] == 12);
+    CHECK(totals.failed_after_content == 12);
+    CHECK(totals.outcomes.size() == 1);
+    CHECK(totals.outcomes.begin()->second == 12);
+    REQUIRE(outcomes.size() == 12);
+    for (std::size_t i = 0; i < outcomes.size(); ++i) {
+        CHECK(outcomes[i].layer == smtp::FailureLayer::reply);
+        CHECK(outcomes[i].reply.code == 451);
+        CHECK(outcomes[i].reply.enhanced == "4.3.0");
+        CHECK(outcomes[i].content_sent);
+        CHECK(failures[i].content_sent);
+        CHECK(outcomes[i].transient());
+    }
+}
+
 TEST_CASE("nothing listening: connect failures end the run", "[integration][load]") {
     std::uint16_t port;
     {
