@@ -16,6 +16,7 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include "harness/load/queue_id.hpp"
+#include "harness/log/log.hpp"
 #include "harness/log/spawn_handler.hpp"
 
 namespace relaylab::load {
@@ -493,36 +494,52 @@ bool connection_ended(Core& core, ConnectionSource& source, std::size_t endpoint
     return pause;
 }
 
-asio::awaitable<void> run_slot(std::shared_ptr<Core> core, Slot& slot) {
+// One slot's connections, one after another, until no message is left for it.
+asio::awaitable<void> slot_loop(Core& core, Slot& slot) {
     for (;;) {
-        std::size_t endpoint = core->pick_endpoint(slot);
-        std::optional<Pending> first = co_await core->next(slot, endpoint);
-        if (!first) break;
-        ConnectionSource source(*core, slot, endpoint, std::move(*first));
+        std::size_t endpoint = core.pick_endpoint(slot);
+        std::optional<Pending> first = co_await core.next(slot, endpoint);
+        if (!first) co_return;
+        ConnectionSource source(core, slot, endpoint, std::move(*first));
         net::ConnectionOutcome outcome;
         bool cut = false;
         slot.in_connection = true;
         try {
-            outcome = co_await net::run_client_connection(core->plan.endpoints[endpoint],
-                                                          core->connection, source);
+            outcome = co_await net::run_client_connection(core.plan.endpoints[endpoint],
+                                                          core.connection, source);
         } catch (const std::exception& e) {
-            // cancel()'s hard stop (operation_aborted thrown at the next co_await), or a fault:
-            // either way the connection is gone and its messages end here.
+            // cancel()'s hard stop (operation_aborted thrown at the next co_await), or a fault
+            // (a factory that threw): the connection is gone and its messages end here.
             cut = true;
             outcome.connected = true;
             outcome.error = std::string("connection cut: ") + e.what();
         }
         slot.in_connection = false;
         if (cut) {
-            core->count_connection(endpoint, outcome);
-            source.fail_all(cancelled_outcome(), cancelled_key);
-            break;  // no co_await after a cancellation: it would throw again
+            core.count_connection(endpoint, outcome);
+            if (core.stopping) {
+                source.fail_all(cancelled_outcome(), cancelled_key);
+            } else {
+                log::error("load.connection_cut", {{"error", outcome.error}});
+                source.fail_all(smtp::local_outcome(outcome.error), "connection");
+            }
+            co_return;  // no co_await after a cancellation: it would throw again
         }
-        bool pause = connection_ended(*core, source, endpoint, outcome);
-        if (pause && !core->stopping) {
-            slot.pause.expires_after(core->plan.reconnect_pause);
+        bool pause = connection_ended(core, source, endpoint, outcome);
+        if (pause && !core.stopping) {
+            slot.pause.expires_after(core.plan.reconnect_pause);
             co_await slot.pause.async_wait(nothrow);
         }
+    }
+}
+
+asio::awaitable<void> run_slot(std::shared_ptr<Core> core, Slot& slot) {
+    try {
+        co_await slot_loop(*core, slot);
+    } catch (const std::exception& e) {
+        // A factory that threw while no connection was open: this slot ends, the run goes on
+        // with the others (and still finishes: task_ended below).
+        log::error("load.slot_failed", {{"error", e.what()}});
     }
     core->task_ended();
 }

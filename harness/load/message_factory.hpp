@@ -31,7 +31,9 @@ class MessageFactory {
   public:
     virtual ~MessageFactory() = default;
     // Message number n (from 1). Called on the generator's executor; a factory shared by
-    // generators on several threads must be thread-safe (TemplateMessageFactory is).
+    // generators on several threads must be thread-safe (TemplateMessageFactory is). It should
+    // not throw: if it does, message n is skipped (no event), the error is logged, and the
+    // connection slot that asked for it ends (messages in flight on it fail as "connection").
     virtual GeneratedMessage make(std::uint64_t n) = 0;
 };
 

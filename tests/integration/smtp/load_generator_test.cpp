@@ -516,6 +516,30 @@ TEST_CASE("LoadGenerator: cancel cuts connections to a server that stopped answe
     log.check_complete();
 }
 
+TEST_CASE("LoadGenerator: a factory that throws ends one slot, the run still finishes",
+          "[integration][load]") {
+    struct Flaky : load::MessageFactory {
+        load::TemplateMessageFactory inner{load::MessageTemplate{}};
+        load::GeneratedMessage make(std::uint64_t n) override {
+            if (n == 5) throw std::runtime_error("template broken for message 5");
+            return inner.make(n);
+        }
+    };
+    net::SmtpServer server(sink());
+    server.start();
+    asio::io_context io;
+    EventLog log;
+    load::LoadGenerator generator(io.get_executor(), plan_to(server.port(), 40, 3),
+                                  std::make_shared<Flaky>(), log.handler());
+    auto totals = run_to_end(io, generator);
+    server.stop();
+    log.check_complete();
+    CHECK(totals.submitted == totals.accepted + totals.failed);
+    CHECK(totals.submitted >= 30);  // the other slots went on
+    CHECK(log.entries.count(5) == 0);
+    CHECK(server.stats().messages.load() == totals.accepted);
+}
+
 TEST_CASE("LoadGenerator: snapshots grow while it runs", "[integration][load]") {
     net::SmtpServer server(sink());
     server.start();
