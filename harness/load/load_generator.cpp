@@ -7,9 +7,8 @@
 #include <thread>
 
 #include <boost/asio/as_tuple.hpp>
-#include <boost/asio/bind_cancellation_slot.hpp>
-#include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -53,13 +52,15 @@ struct Pending {
 // One connection slot: at most one connection at a time, one after another.
 struct Slot {
     Slot(const asio::any_io_executor& executor, std::size_t index)
-        : index(index), wake(executor), pause(executor) {}
+        : index(index), wake(executor), pause(executor), hard_stop(executor) {}
     std::size_t index;
     asio::steady_timer wake;   // waited on for an arrival; cancelled to wake the slot
     asio::steady_timer pause;  // between a failed connection and the next
-    // Cuts the slot's connection (terminal cancellation) when cancel()'s grace is over. Owned
-    // here, beside the slot's coroutine: it outlives every operation bound to it.
-    asio::cancellation_signal hard_stop;
+    // Waited on beside the slot's connection (`connection || hard_stop`) and cancelled when
+    // cancel()'s grace is over: Asio's parallel group then cancels the connection and waits for
+    // it to unwind. (No cancellation_signal of ours is bound to the coroutine, so nothing of
+    // Asio's can outlive the state it points into.)
+    asio::steady_timer hard_stop;
     bool in_connection = false;
 };
 
@@ -327,7 +328,7 @@ struct GeneratorCore : std::enable_shared_from_this<GeneratorCore> {
         grace_timer.async_wait([self = shared_from_this()](boost::system::error_code ec) {
             if (ec || self->done) return;
             for (auto& slot : self->slots) {
-                if (slot->in_connection) slot->hard_stop.emit(asio::cancellation_type::terminal);
+                if (slot->in_connection) slot->hard_stop.cancel();
             }
         });
     }
@@ -494,6 +495,25 @@ bool connection_ended(Core& core, ConnectionSource& source, std::size_t endpoint
     return pause;
 }
 
+// A connection whose exceptions become values: `||` below waits for the first branch to
+// *succeed*, so a connection that threw (a factory that threw) must still complete.
+struct ConnectionEnd {
+    net::ConnectionOutcome outcome;
+    std::optional<std::string> fault;  // what was thrown
+};
+
+asio::awaitable<ConnectionEnd> guarded_connection(Core& core, std::size_t endpoint,
+                                                  ConnectionSource& source) {
+    ConnectionEnd end;
+    try {
+        end.outcome = co_await net::run_client_connection(core.plan.endpoints[endpoint],
+                                                          core.connection, source);
+    } catch (const std::exception& e) {
+        end.fault = e.what();
+    }
+    co_return end;
+}
+
 // One slot's connections, one after another, until no message is left for it.
 asio::awaitable<void> slot_loop(Core& core, Slot& slot) {
     for (;;) {
@@ -504,15 +524,19 @@ asio::awaitable<void> slot_loop(Core& core, Slot& slot) {
         net::ConnectionOutcome outcome;
         bool cut = false;
         slot.in_connection = true;
-        try {
-            outcome = co_await net::run_client_connection(core.plan.endpoints[endpoint],
-                                                          core.connection, source);
-        } catch (const std::exception& e) {
-            // cancel()'s hard stop (operation_aborted thrown at the next co_await), or a fault
-            // (a factory that threw): the connection is gone and its messages end here.
+        slot.hard_stop.expires_at(Clock::time_point::max());
+        using namespace asio::experimental::awaitable_operators;
+        auto ended = co_await (guarded_connection(core, endpoint, source) ||
+                               slot.hard_stop.async_wait(nothrow));
+        if (ended.index() == 0 && !std::get<0>(ended).fault) {
+            outcome = std::move(std::get<0>(ended).outcome);
+        } else {
+            // cancel()'s grace is over (the connection was cancelled), or a fault inside the
+            // connection: it is gone, and its messages end here.
             cut = true;
             outcome.connected = true;
-            outcome.error = std::string("connection cut: ") + e.what();
+            outcome.error = ended.index() == 0 ? "connection cut: " + *std::get<0>(ended).fault
+                                               : std::string("connection cut by cancel()");
         }
         slot.in_connection = false;
         if (cut) {
@@ -523,7 +547,7 @@ asio::awaitable<void> slot_loop(Core& core, Slot& slot) {
                 log::error("load.connection_cut", {{"error", outcome.error}});
                 source.fail_all(smtp::local_outcome(outcome.error), "connection");
             }
-            co_return;  // no co_await after a cancellation: it would throw again
+            co_return;
         }
         bool pause = connection_ended(core, source, endpoint, outcome);
         if (pause && !core.stopping) {
@@ -599,8 +623,7 @@ void LoadGenerator::start(std::function<void(const LoadTotals&)> on_done) {
         if (core->live_tasks == 0) return core->finish();
         for (auto& slot : core->slots) {
             asio::co_spawn(core->executor, run_slot(core, *slot),
-                           asio::bind_cancellation_slot(
-                               slot->hard_stop.slot(), log::spawn_handler("load.connection_slot")));
+                           log::spawn_handler("load.connection_slot"));
         }
         if (core->plan.rate) {
             asio::co_spawn(core->executor, run_pacer(core), log::spawn_handler("load.pacer"));

@@ -540,6 +540,38 @@ TEST_CASE("LoadGenerator: a factory that throws ends one slot, the run still fin
     CHECK(server.stats().messages.load() == totals.accepted);
 }
 
+TEST_CASE("LoadGenerator: destroyed mid-run, it stops and calls back no more",
+          "[integration][load]") {
+    net::SmtpServer server(sink());
+    server.start();
+    asio::io_context io;
+    std::atomic<std::uint64_t> events{0};
+    std::atomic<bool> gone{false};
+    std::atomic<bool> called_after{false};
+    auto plan = plan_to(server.port(), 10'000'000, 4);
+    plan.cancel_grace = 200ms;
+    auto generator = std::make_unique<load::LoadGenerator>(io.get_executor(), plan, factory(),
+                                                           [&](const load::MessageEvent&) {
+                                                               if (gone) called_after = true;
+                                                               ++events;
+                                                           });
+    bool done_called = false;
+    generator->start([&](const load::LoadTotals&) { done_called = true; });
+    asio::steady_timer timer(io, 200ms);
+    timer.async_wait([&](boost::system::error_code) {
+        gone = true;
+        generator.reset();  // on the io thread, while connections are busy
+    });
+    auto started = load::Clock::now();
+    io.run_for(run_deadline);
+    server.stop();
+    CHECK(io.stopped());  // all of its work ended by itself
+    CHECK(load::Clock::now() - started < 5s);
+    CHECK(events.load() > 0);
+    CHECK_FALSE(called_after.load());
+    CHECK_FALSE(done_called);
+}
+
 TEST_CASE("LoadGenerator: snapshots grow while it runs", "[integration][load]") {
     net::SmtpServer server(sink());
     server.start();
