@@ -18,35 +18,98 @@ std::chrono::milliseconds timeout_for(const ClientTimeouts& timeouts, ClientSess
     return ClientSession::default_timeout(w);
 }
 
-}  // namespace
+TlsSecurityLevel effective_level(const ClientConnectionOptions& options) {
+    if (options.tls_level) return *options.tls_level;
+    switch (options.session.starttls) {
+        case smtp::TlsMode::none:
+            return options.session.implicit_tls ? TlsSecurityLevel::encrypt
+                                                : TlsSecurityLevel::none;
+        case smtp::TlsMode::opportunistic:
+            return TlsSecurityLevel::may;
+        case smtp::TlsMode::required:
+            return TlsSecurityLevel::encrypt;
+    }
+    return TlsSecurityLevel::none;
+}
 
-asio::awaitable<ConnectionOutcome> run_client_connection(const asio::ip::tcp::endpoint& endpoint,
-                                                         const ClientConnectionOptions& options,
-                                                         MessageSource& source) {
+bool context_verifies(const asio::ssl::context& context) {
+    return SSL_CTX_get_verify_mode(const_cast<asio::ssl::context&>(context).native_handle()) !=
+           SSL_VERIFY_NONE;
+}
+
+std::string endpoint_text(const asio::ip::tcp::endpoint& endpoint) {
+    return endpoint.address().to_string() + ':' + std::to_string(endpoint.port());
+}
+
+// One connection, TLS as `options` says (no plaintext retry here).
+asio::awaitable<ConnectionOutcome> run_once(const asio::ip::tcp::endpoint& endpoint,
+                                            ClientConnectionOptions options, MessageSource& source,
+                                            bool& handshake_failed) {
     ConnectionOutcome outcome;
+    handshake_failed = false;
+    const TlsSecurityLevel level = effective_level(options);
+    const bool wants_tls =
+        options.session.implicit_tls || options.session.starttls != smtp::TlsMode::none;
+    if (wants_tls && !options.tls) {
+        // The crash this prevents: a server offering STARTTLS and no context to handshake with.
+        if (level == TlsSecurityLevel::may && !options.session.implicit_tls) {
+            options.session.starttls = smtp::TlsMode::none;
+            outcome.tls_result.fallback_reason = smtp::TlsFailure::no_context;
+        } else {
+            outcome.outcome = smtp::tls_outcome(
+                smtp::TlsFailure::no_context,
+                "TLS level " + std::string(to_string(level)) + " needs a TLS context");
+            outcome.error = outcome.outcome.describe();
+            co_return outcome;
+        }
+    }
     auto executor = co_await asio::this_coro::executor;
     SmtpStream stream(executor);
     boost::system::error_code ec;
     stream.expires_after(options.timeouts.connect);
     co_await stream.connect(endpoint, ec);
     if (ec) {
-        outcome.error =
-            "connect to " + endpoint.address().to_string() + ':' + std::to_string(endpoint.port()) +
-            " failed: " + (stream.timed_out() ? std::string("timed out") : ec.message());
+        outcome.outcome =
+            stream.timed_out()
+                ? smtp::timeout_outcome(smtp::Waiting::connect)
+                : smtp::connect_outcome(endpoint_text(endpoint) + ": " + ec.message());
+        outcome.error = "connect to " + endpoint_text(endpoint) + " failed: " +
+                        (stream.timed_out() ? std::string("timed out") : ec.message());
         co_return outcome;
     }
     outcome.connected = true;
+
+    ClientSession session(options.session);
+    // After a handshake: the facts, and under dane the TLSA check. False when the session must
+    // not go on (the failure is already in the session or the outcome).
+    auto after_handshake = [&]() -> smtp::TlsFailure {
+        outcome.tls_result =
+            describe_tls_session(stream.native_tls(), context_verifies(*options.tls));
+        if (level == TlsSecurityLevel::dane) {
+            smtp::TlsFailure failure = dane_check(stream.native_tls(), options.dane);
+            if (failure != smtp::TlsFailure::none) return failure;
+            outcome.tls_result.verified = true;
+            outcome.tls_result.dane = true;
+        }
+        return smtp::TlsFailure::none;
+    };
     if (options.session.implicit_tls) {
         stream.expires_after(options.timeouts.tls_handshake);
         co_await stream.handshake(*options.tls, asio::ssl::stream_base::client, options.sni, ec);
-        if (ec) {
-            outcome.error = "TLS handshake failed: " + ec.message();
+        smtp::TlsFailure failure =
+            ec ? (stream.timed_out() ? smtp::TlsFailure::handshake : to_tls_failure(ec))
+               : after_handshake();
+        if (failure != smtp::TlsFailure::none) {
+            outcome.outcome = stream.timed_out()
+                                  ? smtp::timeout_outcome(smtp::Waiting::tls_handshake)
+                                  : smtp::tls_outcome(failure, ec ? ec.message() : "");
+            outcome.error = "TLS handshake failed: " + outcome.outcome.describe();
+            handshake_failed = true;
             stream.close();
             co_return outcome;
         }
     }
 
-    ClientSession session(options.session);
     std::deque<std::uint64_t> submitted_ids;
     std::size_t submitted = 0;
     bool quit_sent = false;
@@ -64,7 +127,13 @@ asio::awaitable<ConnectionOutcome> run_client_connection(const asio::ip::tcp::en
         boost::system::error_code write_ec;
         co_await stream.write_all(session.output(), write_ec);
         session.output().clear();
-        if (write_ec) session.connection_lost("write failed: " + write_ec.message());
+        if (write_ec) {
+            if (stream.timed_out()) {
+                session.timed_out();
+            } else {
+                session.connection_lost("write failed: " + write_ec.message());
+            }
+        }
         co_return !write_ec;
     };
 
@@ -88,12 +157,25 @@ asio::awaitable<ConnectionOutcome> run_client_connection(const asio::ip::tcp::en
                     break;
                 case ClientSession::Action::start_tls: {
                     if (!co_await flush()) break;
+                    if (!options.tls) {  // unreachable after the check above; never dereference
+                        session.tls_failed(smtp::TlsFailure::no_context, "no TLS context");
+                        break;
+                    }
                     stream.expires_after(options.timeouts.tls_handshake);
                     boost::system::error_code tls_ec;
                     co_await stream.handshake(*options.tls, asio::ssl::stream_base::client,
                                               options.sni, tls_ec);
                     if (tls_ec) {
-                        session.connection_lost("TLS handshake failed: " + tls_ec.message());
+                        handshake_failed = true;
+                        if (stream.timed_out()) {
+                            session.timed_out();
+                        } else {
+                            session.tls_failed(to_tls_failure(tls_ec), tls_ec.message());
+                        }
+                    } else if (smtp::TlsFailure failure = after_handshake();
+                               failure != smtp::TlsFailure::none) {
+                        handshake_failed = true;
+                        session.tls_failed(failure, smtp::describe(failure));
                     } else {
                         session.tls_started();
                     }
@@ -101,11 +183,17 @@ asio::awaitable<ConnectionOutcome> run_client_connection(const asio::ip::tcp::en
                 }
                 case ClientSession::Action::close: {
                     co_await flush();
+                    if (!outcome.tls_result.active) {
+                        smtp::TlsFailure reason = outcome.tls_result.fallback_reason;
+                        outcome.tls_result = smtp::TlsResult{};
+                        outcome.tls_result.fallback_reason = reason;
+                    }
                     outcome.tls = stream.tls();
                     outcome.greeting = session.greeting();
                     outcome.capabilities = session.capabilities();
                     outcome.plaintext_injection_seen = session.plaintext_injection_seen();
                     outcome.error = session.error();
+                    outcome.outcome = session.session_outcome();
                     outcome.clean = outcome.error.empty();
                     auto unsent = session.take_unsent();
                     if (!unsent.empty()) source.on_unsent(std::move(unsent));
@@ -150,6 +238,62 @@ asio::awaitable<ConnectionOutcome> run_client_connection(const asio::ip::tcp::en
         }
         session.feed(std::string_view(buffer.data(), n));
     }
+}
+
+// Whether the walk goes on to the next MX after this connection.
+bool try_next_endpoint(const ConnectionOutcome& outcome) {
+    if (outcome.transactions > 0) return false;  // mail went there: its results stand
+    if (!outcome.connected) return true;
+    if (outcome.greeting.code == 0) return true;  // closed or timed out before the greeting
+    if (outcome.greeting.code != 220) return outcome.greeting.transient();
+    return outcome.outcome.layer == smtp::FailureLayer::tls;
+}
+
+}  // namespace
+
+void apply_tls_policy(const TlsPolicy& policy, ClientConnectionOptions& options) {
+    options.tls_level = policy.level;
+    options.session.starttls = session_mode(policy.level);
+    options.tls = make_policy_context(policy);
+}
+
+asio::awaitable<ConnectionOutcome> run_client_connection(const asio::ip::tcp::endpoint& endpoint,
+                                                         const ClientConnectionOptions& options,
+                                                         MessageSource& source) {
+    bool handshake_failed = false;
+    ConnectionOutcome first = co_await run_once(endpoint, options, source, handshake_failed);
+    if (!handshake_failed || effective_level(options) != TlsSecurityLevel::may ||
+        first.transactions > 0) {
+        co_return first;
+    }
+    // Opportunistic TLS: the handshake failed before any mail; say so and go on in plaintext
+    // on a new connection (the old one is unusable after a failed handshake).
+    ClientConnectionOptions plaintext = options;
+    plaintext.session.starttls = smtp::TlsMode::none;
+    plaintext.session.implicit_tls = false;
+    ConnectionOutcome second = co_await run_once(endpoint, plaintext, source, handshake_failed);
+    second.tls_result.plaintext_fallback = true;
+    second.tls_result.fallback_reason = first.outcome.layer == smtp::FailureLayer::tls
+                                            ? first.outcome.tls
+                                            : smtp::TlsFailure::handshake;
+    co_return second;
+}
+
+asio::awaitable<EndpointsOutcome> run_client_endpoints(const std::vector<Endpoint>& endpoints,
+                                                       ClientConnectionOptions options,
+                                                       MessageSource& source) {
+    EndpointsOutcome walk;
+    const std::string default_sni = options.sni;
+    for (const auto& endpoint : endpoints) {
+        options.sni = endpoint.host.empty() ? default_sni : endpoint.host;
+        options.dane = endpoint.dane;
+        walk.last = co_await run_client_connection(endpoint.address, options, source);
+        std::string name = endpoint.host.empty() ? std::string() : endpoint.host + ' ';
+        walk.attempts.push_back(
+            {name + endpoint_text(endpoint.address), walk.last.outcome, walk.last.tls_result});
+        if (!try_next_endpoint(walk.last)) break;
+    }
+    co_return walk;
 }
 
 }  // namespace relaylab::net

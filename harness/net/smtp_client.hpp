@@ -14,7 +14,9 @@
 #include <boost/asio/ssl/context.hpp>
 
 #include "harness/net/smtp_stream.hpp"
+#include "harness/net/tls_policy.hpp"
 #include "harness/smtp/client_session.hpp"
+#include "harness/smtp/outcome.hpp"
 
 namespace relaylab::net {
 
@@ -47,7 +49,14 @@ struct ClientConnectionOptions {
     ClientTimeouts timeouts;
     std::size_t messages_per_connection = 0;  // 0: no limit
     std::size_t pipeline_depth = 2;           // transactions submitted ahead
+    // The Postfix-style TLS level (apply_tls_policy sets it with session.starttls and tls).
+    // Unset: derived from session.starttls (opportunistic behaves as may, required as encrypt).
+    std::optional<TlsSecurityLevel> tls_level;
+    DaneRecords dane;  // level dane: the TLSA records of this endpoint
 };
+
+// Sets tls_level, session.starttls and tls from `policy` (builds the context: call at set-up).
+void apply_tls_policy(const TlsPolicy& policy, ClientConnectionOptions& options);
 
 struct ConnectionOutcome {
     bool connected = false;
@@ -58,10 +67,34 @@ struct ConnectionOutcome {
     smtp::Reply greeting;
     smtp::ServerCapabilities capabilities;
     bool plaintext_injection_seen = false;
+    smtp::Outcome outcome;       // typed form of error: layer none when clean
+    smtp::TlsResult tls_result;  // version, cipher, peer subject, verified, plaintext fallback
 };
 
+// One connection. Under level may a failed STARTTLS handshake is retried once in plaintext on a
+// new connection (Postfix does the same), and tls_result records the fallback and its reason.
+// A level that needs TLS with no context (options.tls null) is a tls:no_context outcome for
+// encrypt and above, and plaintext for may: never a dereference of a missing context.
 boost::asio::awaitable<ConnectionOutcome> run_client_connection(
     const boost::asio::ip::tcp::endpoint& endpoint, const ClientConnectionOptions& options,
     MessageSource& source);
+
+// One MX host of a destination, in preference order.
+struct Endpoint {
+    std::string host;  // the MX name: SNI and the name verified (empty: options.sni is kept)
+    boost::asio::ip::tcp::endpoint address;
+    DaneRecords dane;  // level dane: _25._tcp.<host> TLSA
+};
+
+struct EndpointsOutcome {
+    std::vector<smtp::AttemptOutcome> attempts;  // every endpoint tried, in order
+    ConnectionOutcome last;                      // the connection that ended the walk
+};
+
+// Tries the endpoints in order (RFC 5321 5.1): the next one when a connection fails, the
+// greeting never comes or is 4xx (421), or TLS fails before any mail (the level needed it).
+// The walk stops at the first connection that got as far as sending mail, or at a 5xx greeting.
+boost::asio::awaitable<EndpointsOutcome> run_client_endpoints(
+    const std::vector<Endpoint>& endpoints, ClientConnectionOptions options, MessageSource& source);
 
 }  // namespace relaylab::net

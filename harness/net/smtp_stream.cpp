@@ -158,6 +158,10 @@ asio::awaitable<void> SmtpStream::shutdown() {
     close();
 }
 
+SSL* SmtpStream::native_tls() const {
+    return tls_stream_ ? tls_stream_->native_handle() : nullptr;
+}
+
 void SmtpStream::close() {
     boost::system::error_code ignored;
     socket().shutdown(tcp::socket::shutdown_both, ignored);

@@ -59,6 +59,7 @@ class SmtpStream {
     void close();
 
     const TlsInfo& tls() const { return tls_; }
+    SSL* native_tls() const;  // the OpenSSL handle after handshake(), else nullptr
     boost::asio::ip::tcp::socket& socket();
     boost::asio::ip::tcp::endpoint remote_endpoint() const { return remote_; }
 
