@@ -343,21 +343,10 @@ using detail::Pending;
 using detail::Slot;
 using detail::Ticket;
 
-// The typed outcome the net layer gives a connection, where it gives one (ConnectionOutcome
-// gains `outcome` with the TLS policy work; until both are merged this compiles either way).
-template <typename Connection>
-const smtp::Outcome* typed_outcome(const Connection& connection) {
-    if constexpr (requires { connection.outcome.layer; }) {
-        return connection.outcome.ok() ? nullptr : &connection.outcome;
-    } else {
-        return nullptr;
-    }
-}
-
 // The outcome of a connection that ended before any transaction, for the message held for it.
 smtp::Outcome connection_failure(const net::ConnectionOutcome& outcome) {
-    if (const smtp::Outcome* typed = typed_outcome(outcome)) return *typed;
-    // Without it: rebuilt from what the connection recorded.
+    if (!outcome.outcome.ok()) return outcome.outcome;
+    // A failure the net layer left untyped: rebuilt from what the connection recorded.
     if (!outcome.connected) return smtp::connect_outcome(outcome.error);
     constexpr std::string_view timed_out = "timed out ";
     if (outcome.error.starts_with(timed_out)) {
