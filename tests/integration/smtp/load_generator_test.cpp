@@ -1,13 +1,10 @@
 // The load generator against in-process SMTP servers: run_load's totals (what `relaylab send`
 // prints), and the LoadGenerator object on a caller's io_context: one submitted and exactly one
 // terminal event per message, queue ids joined to the server's, several endpoints and
-// recipients, open-loop pacing, cancellation (prompt, nothing left without an event), and
-// memory that does not grow with the count.
+// recipients, open-loop pacing, cancellation (prompt, nothing left without an event). The
+// memory bound is in load_memory_test.cpp, alone in its binary.
 #include <catch2/catch.hpp>
 
-#include <unistd.h>
-
-#include <fstream>
 #include <map>
 #include <mutex>
 #include <set>
@@ -140,13 +137,6 @@ load::LoadTotals run_to_end(asio::io_context& io, load::LoadGenerator& generator
     REQUIRE(final_totals);
     REQUIRE(generator.finished());
     return *final_totals;
-}
-
-std::size_t resident_bytes() {
-    std::ifstream statm("/proc/self/statm");
-    std::size_t pages = 0, resident = 0;
-    statm >> pages >> resident;
-    return resident * static_cast<std::size_t>(sysconf(_SC_PAGESIZE));
 }
 
 }  // namespace
@@ -594,30 +584,4 @@ TEST_CASE("LoadGenerator: snapshots grow while it runs", "[integration][load]") 
         CHECK(seen[i].accepted >= seen[i - 1].accepted);
         CHECK(seen[i].latency.count() == seen[i].accepted);
     }
-}
-
-TEST_CASE("LoadGenerator: memory does not grow with the count", "[integration][load][memory]") {
-    // 10^8 messages planned (the old run_load sized a vector by the count: 800 MB), 200,000
-    // sent, then cancel: what the run holds is per connection, not per message.
-    net::SmtpServer server(sink());
-    server.start();
-    asio::io_context io;
-    constexpr std::uint64_t target = 200'000;
-    std::uint64_t terminal = 0;
-    load::LoadGenerator* self = nullptr;
-    auto plan = plan_to(server.port(), 100'000'000, 4);
-    load::LoadGenerator generator(io.get_executor(), plan, factory(300),
-                                  [&](const load::MessageEvent& event) {
-                                      if (event.kind == load::EventKind::submitted) return;
-                                      if (++terminal == target) self->cancel();
-                                  });
-    self = &generator;
-    std::size_t before = resident_bytes();
-    auto totals = run_to_end(io, generator);
-    std::size_t after = resident_bytes();
-    server.stop();
-    CHECK(totals.accepted >= target);
-    CHECK(totals.failed_by.size() <= 1);
-    INFO("resident before " << before / 1024 << " KiB, after " << after / 1024 << " KiB");
-    CHECK(after < before + 32 * 1024 * 1024);
 }
