@@ -52,44 +52,45 @@ int run(const ParsedArgs& args) {
         throw RunError(e.what());
     }
 
-    load::LoadConfig config;
-    config.server = {boost::asio::ip::make_address("127.0.0.1"), server.port()};
-    config.count = args.get_uint("--count", 10000, 1, 100'000'000);
-    config.concurrency = args.get_uint("--concurrency", 10, 1, 10'000);
-    config.message.size = args.get_uint("--size", 1024, 1, 64ull * 1024 * 1024);
-    config.connection.timeouts.every_phase = std::chrono::seconds(30);
-    load::LoadResult result = load::run_load(config);
+    load::LoadPlan plan;
+    plan.endpoints = {{boost::asio::ip::make_address("127.0.0.1"), server.port()}};
+    plan.count = args.get_uint("--count", 10000, 1, 100'000'000);
+    plan.concurrency = args.get_uint("--concurrency", 10, 1, 10'000);
+    plan.connection.timeouts.every_phase = std::chrono::seconds(30);
+    load::MessageTemplate message;
+    message.size = args.get_uint("--size", 1024, 1, 64ull * 1024 * 1024);
+    load::LoadTotals totals =
+        load::run_load(plan, std::make_shared<load::TemplateMessageFactory>(message));
     server.stop();
 
     std::uint64_t received = server.stats().messages;
-    std::uint64_t failed = 0;
-    for (const auto& [key, n] : result.failed)
-        failed += n;
-    bool passed = failed == 0 && received == result.sent && result.sent == config.count;
+    load::LatencySummary latency = totals.latency.summary();
+    bool passed =
+        totals.failed == 0 && received == totals.accepted && totals.accepted == plan.count;
     if (args.has("--json")) {
         nlohmann::json out = {
-            {"sent", result.sent},
-            {"failed", result.failed},
+            {"sent", totals.accepted},
+            {"failed", totals.failed_by},
             {"received", received},
-            {"msgs_per_s", result.msgs_per_s},
+            {"msgs_per_s", totals.accepted_per_s()},
             {"latency_ms",
-             {{"p50", result.latency.p50},
-              {"p90", result.latency.p90},
-              {"p99", result.latency.p99},
-              {"max", result.latency.max}}},
+             {{"p50", latency.p50},
+              {"p90", latency.p90},
+              {"p99", latency.p99},
+              {"p999", latency.p999},
+              {"max", latency.max}}},
             {"passed", passed},
         };
         std::cout << out.dump() << std::endl;
     } else {
-        std::cout << "relaylab quickstart: " << config.count << " messages of "
-                  << config.message.size << " bytes, " << config.concurrency
+        std::cout << "relaylab quickstart: " << plan.count << " messages of " << message.size
+                  << " bytes, " << plan.concurrency
                   << " sessions, into an in-process sink on 127.0.0.1:" << server.port() << '\n'
-                  << "sent " << result.sent << ", failed " << failed << ", received by the sink "
-                  << received << '\n'
-                  << std::fixed << std::setprecision(1) << result.msgs_per_s
-                  << " msgs/s; latency ms p50 " << std::setprecision(3) << result.latency.p50
-                  << "  p90 " << result.latency.p90 << "  p99 " << result.latency.p99 << "  max "
-                  << result.latency.max << '\n'
+                  << "sent " << totals.accepted << ", failed " << totals.failed
+                  << ", received by the sink " << received << '\n'
+                  << std::fixed << std::setprecision(1) << totals.accepted_per_s()
+                  << " msgs/s; latency ms p50 " << std::setprecision(3) << latency.p50 << "  p90 "
+                  << latency.p90 << "  p99 " << latency.p99 << "  max " << latency.max << '\n'
                   << "expectation 'every message delivered': " << (passed ? "passed" : "FAILED")
                   << std::endl;
     }

@@ -33,10 +33,16 @@ const CommandSpec& spec() {
                     {"--count", "N", "messages to send (default 1000)"},
                     {"--concurrency", "C", "connections at once (default 10)"},
                     {"--rate", "R", "open loop: R messages per second"},
-                    {"--size", "BYTES", "message size, headers included (default 1024)"},
+                    {"--size", "BYTES",
+                     "message size in octets, headers included: exact when at least the "
+                     "headers' size (default 1024)"},
                     {"--messages-per-connection", "N", "new connection after N messages (0: none)"},
                     {"--from", "ADDR", "envelope sender; {n} is the message number"},
-                    {"--to", "ADDR", "recipient; {n} is the message number"},
+                    {"--to", "ADDR",
+                     "recipient; {n} is the message number, {r} the recipient's (else +r is "
+                     "added to the local part of recipients after the first)"},
+                    {"--recipients", "N|MIN-MAX|N:W,...",
+                     "recipients per message: fixed, uniform, or weighted (default 1)"},
                     {"--threads", "N", "io threads (default 1)"},
                     {"--json", "", "print the summary as one JSON object"},
                 },
@@ -56,63 +62,71 @@ std::string format_ms(double value) {
 int send(const ParsedArgs& args) {
     auto server_text = args.get("--server");
     if (!server_text) throw UsageError("--server HOST:PORT is required");
-    load::LoadConfig config;
-    config.server = resolve_endpoint("--server", *server_text);
-    config.count = args.get_uint("--count", 1000, 1, 100'000'000);
-    config.concurrency = args.get_uint("--concurrency", 10, 1, 10'000);
-    if (args.has("--rate")) config.rate = args.get_double("--rate", 0, 0.001, 10'000'000);
-    config.messages_per_connection = args.get_uint("--messages-per-connection", 0, 0, UINT32_MAX);
-    config.threads = static_cast<unsigned>(args.get_uint("--threads", 1, 1, 64));
-    config.message.size = args.get_uint("--size", 1024, 1, 1024ull * 1024 * 1024);
-    config.message.from = args.get_or("--from", "sender{n}@relaylab.test");
-    config.message.to = args.get_or("--to", "rcpt{n}@example.test");
-    config.connection = client_options(args, parse_host_port("--server", *server_text).host);
+    load::LoadPlan plan;
+    plan.endpoints = {resolve_endpoint("--server", *server_text)};
+    plan.count = args.get_uint("--count", 1000, 1, 100'000'000);
+    plan.concurrency = args.get_uint("--concurrency", 10, 1, 10'000);
+    if (args.has("--rate")) plan.rate = args.get_double("--rate", 0, 0.001, 10'000'000);
+    plan.messages_per_connection = args.get_uint("--messages-per-connection", 0, 0, UINT32_MAX);
+    auto threads = static_cast<unsigned>(args.get_uint("--threads", 1, 1, 64));
+    load::MessageTemplate message;
+    message.size = args.get_uint("--size", 1024, 1, 1024ull * 1024 * 1024);
+    message.from = args.get_or("--from", "sender{n}@relaylab.test");
+    message.to = args.get_or("--to", "rcpt{n}@example.test");
+    if (auto text = args.get("--recipients")) {
+        std::string error;
+        auto recipients = load::RecipientCount::parse(*text, &error);
+        if (!recipients) throw UsageError("--recipients: " + error);
+        message.recipients = *recipients;
+    }
+    plan.connection = client_options(args, parse_host_port("--server", *server_text).host);
 
-    load::LoadResult result = load::run_load(config);
+    load::LoadTotals totals = load::run_load(
+        plan, std::make_shared<load::TemplateMessageFactory>(std::move(message)), threads);
+    load::LatencySummary latency = totals.latency.summary();
 
-    std::uint64_t failed = 0;
-    for (const auto& [key, n] : result.failed)
-        failed += n;
     if (args.has("--json")) {
         nlohmann::json out = {
-            {"sent", result.sent},
-            {"failed", result.failed},
-            {"msgs_per_s", result.msgs_per_s},
+            {"sent", totals.accepted},
+            {"failed", totals.failed_by},
+            {"failed_after_content", totals.failed_after_content},
+            {"msgs_per_s", totals.accepted_per_s()},
             {"latency_ms",
-             {{"p50", result.latency.p50},
-              {"p90", result.latency.p90},
-              {"p99", result.latency.p99},
-              {"max", result.latency.max}}},
-            {"duration_s", result.duration_s},
-            {"connections", result.connections},
-            {"tls", result.tls_versions},
+             {{"p50", latency.p50},
+              {"p90", latency.p90},
+              {"p99", latency.p99},
+              {"p999", latency.p999},
+              {"max", latency.max}}},
+            {"duration_s", totals.elapsed_s},
+            {"connections", totals.connections},
+            {"tls", totals.tls_versions},
         };
-        if (!result.first_error.empty()) out["first_error"] = result.first_error;
+        if (!totals.first_error.empty()) out["first_error"] = totals.first_error;
         std::cout << out.dump() << std::endl;
     } else {
-        std::cout << "sent " << result.sent << ", failed " << failed << ", " << std::fixed
-                  << std::setprecision(1) << result.msgs_per_s << " msgs/s over "
-                  << std::setprecision(2) << result.duration_s << " s, " << result.connections
-                  << " connections\n";
-        std::cout << "latency ms: p50 " << format_ms(result.latency.p50) << "  p90 "
-                  << format_ms(result.latency.p90) << "  p99 " << format_ms(result.latency.p99)
-                  << "  max " << format_ms(result.latency.max) << '\n';
-        if (failed > 0) {
+        std::cout << "sent " << totals.accepted << ", failed " << totals.failed << ", "
+                  << std::fixed << std::setprecision(1) << totals.accepted_per_s()
+                  << " msgs/s over " << std::setprecision(2) << totals.elapsed_s << " s, "
+                  << totals.connections << " connections\n";
+        std::cout << "latency ms: p50 " << format_ms(latency.p50) << "  p90 "
+                  << format_ms(latency.p90) << "  p99 " << format_ms(latency.p99) << "  max "
+                  << format_ms(latency.max) << '\n';
+        if (totals.failed > 0) {
             std::cout << "failed by reply:";
-            for (const auto& [key, n] : result.failed)
+            for (const auto& [key, n] : totals.failed_by)
                 std::cout << ' ' << key << '=' << n;
             std::cout << '\n';
         }
-        for (const auto& [version, n] : result.tls_versions) {
+        for (const auto& [version, n] : totals.tls_versions) {
             std::cout << "tls: " << version << " on " << n << " connections\n";
         }
-        if (!result.first_error.empty()) std::cout << "first error: " << result.first_error << '\n';
+        if (!totals.first_error.empty()) std::cout << "first error: " << totals.first_error << '\n';
     }
-    if (result.sent == 0 && result.connect_failures > 0 &&
-        result.connect_failures == result.connections) {
+    if (totals.accepted == 0 && totals.connect_failures > 0 &&
+        totals.connect_failures == totals.connections) {
         return exit_run_broken;
     }
-    return failed == 0 ? exit_ok : exit_expectation_failed;
+    return totals.failed == 0 ? exit_ok : exit_expectation_failed;
 }
 
 }  // namespace

@@ -1,54 +1,96 @@
-// The traffic generator behind `relaylab send` and `relaylab run`: closed loop (C sessions,
-// each sending as fast as replies allow) or open loop (arrivals at a fixed rate, latency counted
-// from the scheduled arrival so that a slow server cannot hide its queueing: no coordinated
-// omission).
+// The traffic generator behind `relaylab send`, `relaylab run` and the scenario runner, as a
+// library object on the caller's io_context: closed loop (`concurrency` sessions, each sending
+// as fast as replies allow) or open loop (arrivals at a fixed rate; latency counted from each
+// scheduled arrival, so a slow server cannot hide its queueing: no coordinated omission).
+//
+// Every message the generator takes gets a `submitted` event and then exactly one `accepted`
+// or `failed` event, also when cancel() stops the run. Memory stays bounded whatever the
+// count: messages are made by the factory when taken, and totals are streaming counters and a
+// fixed-size histogram.
+//
+//   auto factory = std::make_shared<load::TemplateMessageFactory>(tmpl);
+//   load::LoadGenerator generator(io.get_executor(), plan, factory, on_event);
+//   generator.start([](const load::LoadTotals& totals) { ... });
+//   io.run();                      // or keep running other work; generator.cancel() stops it
 #pragma once
 
 #include <chrono>
 #include <cstdint>
-#include <map>
+#include <functional>
 #include <memory>
 #include <optional>
-#include <string>
+#include <vector>
 
+#include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/ssl/context.hpp>
 
-#include "harness/load/latency_stats.hpp"
+#include "harness/load/failure_keys.hpp"
+#include "harness/load/load_events.hpp"
 #include "harness/load/message_factory.hpp"
 #include "harness/net/smtp_client.hpp"
 
 namespace relaylab::load {
 
-struct LoadConfig {
-    boost::asio::ip::tcp::endpoint server;
-    std::uint64_t count = 1000;
-    std::size_t concurrency = 10;             // connections at once
-    std::optional<double> rate;               // msgs/s: open loop; unset: closed loop
+namespace detail {
+struct GeneratorCore;  // the state the generator's coroutines share (load_generator.cpp)
+}
+
+enum class EndpointPolicy {
+    round_robin,  // each new connection goes to the next endpoint in turn
+    per_slot,     // connection slot i always uses endpoint i mod the number of endpoints
+};
+
+// Several generators can split one run (one per thread): shard `index` of `of` sends the
+// numbers n with (n - 1) mod of == index, and paces them on the whole run's schedule.
+struct Shard {
+    unsigned index = 0;
+    unsigned of = 1;
+};
+
+struct LoadPlan {
+    std::vector<boost::asio::ip::tcp::endpoint> endpoints;  // at least one
+    EndpointPolicy endpoint_policy = EndpointPolicy::round_robin;
+    std::uint64_t count = 1000;               // messages, all shards together
+    std::size_t concurrency = 10;             // connections at once (this generator)
+    std::optional<double> rate;               // msgs/s for the whole run: open loop
     std::size_t messages_per_connection = 0;  // 0: reuse each connection until done
-    unsigned threads = 1;
-    MessageTemplate message;
-    net::ClientConnectionOptions connection;
+    net::ClientConnectionOptions connection;  // TLS, AUTH, timeouts, pipelining
+    Shard shard;
+    // A connection that failed is retried after this pause, so a dead server costs a bounded,
+    // visible number of attempts (one message each) instead of a busy loop.
+    std::chrono::milliseconds reconnect_pause{10};
+    // After cancel(), transactions in flight get this long to finish before their connections
+    // are cut (their messages then fail with "cancelled").
+    std::chrono::milliseconds cancel_grace{2000};
 };
 
-struct LoadResult {
-    std::uint64_t submitted = 0;                  // messages attempted
-    std::uint64_t sent = 0;                       // accepted by the server (2xx after the content)
-    std::map<std::string, std::uint64_t> failed;  // reply code (or local cause) → count
-    std::uint64_t connections = 0;
-    std::uint64_t connect_failures = 0;
-    std::string first_error;  // the first session-level error, for the user
-    double duration_s = 0;
-    double msgs_per_s = 0;
-    LatencySummary latency;
-    std::map<std::string, std::uint64_t> tls_versions;  // of the connections that used TLS
+class LoadGenerator {
+  public:
+    // All of the generator's work and every callback run on `executor`; if its io_context is
+    // run by several threads, pass a strand.
+    LoadGenerator(boost::asio::any_io_executor executor, LoadPlan plan,
+                  std::shared_ptr<MessageFactory> factory, EventHandler on_event = {});
+    ~LoadGenerator();  // cancels a run still going; its work ends on the executor
+    LoadGenerator(const LoadGenerator&) = delete;
+    LoadGenerator& operator=(const LoadGenerator&) = delete;
+
+    // Starts the run (once). `on_done` is called on the executor with the final totals when
+    // every message has its terminal event and every connection has ended.
+    void start(std::function<void(const LoadTotals&)> on_done = {});
+    // Takes no new message; in-flight transactions get plan.cancel_grace, then their
+    // connections are cut. Safe from any thread, and more than once.
+    void cancel();
+    // The totals so far (or the final ones once finished). Safe from any thread.
+    LoadTotals snapshot() const;
+    bool finished() const;
+
+  private:
+    std::shared_ptr<detail::GeneratorCore> core_;
 };
 
-// Runs the load to completion (bounded: every message is attempted once).
-LoadResult run_load(const LoadConfig& config);
-
-// The key a failed transaction is counted under: the reply code, or the local cause
-// ("connect", "timeout", "connection", "tls") when no reply decided it.
-std::string failure_key(const smtp::TransactionResult& result);
+// Blocking convenience for `relaylab send` / `run`: `threads` generators (shards), each on its
+// own io_context and thread, totals merged.
+LoadTotals run_load(const LoadPlan& plan, std::shared_ptr<MessageFactory> factory,
+                    unsigned threads = 1, EventHandler on_event = {});
 
 }  // namespace relaylab::load
