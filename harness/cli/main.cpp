@@ -2,9 +2,12 @@
 #include <cstdio>
 #include <exception>
 #include <iostream>
+#include <optional>
 #include <span>
+#include <string_view>
 
 #include "harness/cli/commands.hpp"
+#include "harness/log/log.hpp"
 
 namespace relaylab::cli {
 namespace {
@@ -25,6 +28,10 @@ const std::vector<Command>& command_table() {
     return table;
 }
 
+constexpr std::string_view global_options_help =
+    "\nlogging (every command): --log-level debug|info|warn|error|off (default warn),\n"
+    "  --log-format text|json (default text); one line per event on stderr.\n";
+
 void print_usage(std::ostream& out) {
     out << "usage: relaylab COMMAND [options]   (relaylab COMMAND --help for details)\n\n"
            "commands:\n";
@@ -33,6 +40,43 @@ void print_usage(std::ostream& out) {
             << std::string(10 - std::min<size_t>(9, command.name.size()), ' ') << command.summary
             << '\n';
     }
+    out << global_options_help;
+}
+
+// Takes --log-level/--log-format (either "--opt value" or "--opt=value") out of `args`
+// wherever they stand, so every subcommand accepts them without listing them.
+void take_log_options(Args& args) {
+    log::Level level = log::Level::warn;
+    log::Format format = log::Format::text;
+    Args rest;
+    for (std::size_t i = 0; i < args.size(); ++i) {
+        const std::string& arg = args[i];
+        if (arg == "--") {
+            rest.insert(rest.end(), args.begin() + static_cast<std::ptrdiff_t>(i), args.end());
+            break;
+        }
+        std::string name = arg;
+        std::optional<std::string> value;
+        if (const auto eq = arg.find('='); arg.starts_with("--") && eq != std::string::npos) {
+            name = arg.substr(0, eq);
+            value = arg.substr(eq + 1);
+        }
+        if (name != "--log-level" && name != "--log-format") {
+            rest.push_back(arg);
+            continue;
+        }
+        if (!value) {
+            if (i + 1 >= args.size()) throw UsageError(name + " needs a value");
+            value = args[++i];
+        }
+        if (name == "--log-level" && !log::parse_level(*value, level))
+            throw UsageError("--log-level: '" + *value +
+                             "' is not one of debug, info, warn, error, off");
+        if (name == "--log-format" && !log::parse_format(*value, format))
+            throw UsageError("--log-format: '" + *value + "' is not one of text, json");
+    }
+    log::configure(level, format);
+    args = std::move(rest);
 }
 
 }  // namespace
@@ -41,7 +85,7 @@ int run_command(const CommandSpec& spec, const Args& args,
                 const std::function<int(const ParsedArgs&)>& body) {
     ParsedArgs parsed = parse_args(spec, args);
     if (parsed.help_requested()) {
-        std::cout << help_text(spec);
+        std::cout << help_text(spec) << global_options_help;
         return exit_ok;
     }
     return body(parsed);
@@ -69,6 +113,7 @@ int main(int argc, char** argv) {
         if (command.name != name) continue;
         Args args(argv_span.begin() + 2, argv_span.end());
         try {
+            take_log_options(args);
             return command.main(args);
         } catch (const UsageError& e) {
             std::cerr << "relaylab " << name << ": " << e.what() << "\n(see relaylab " << name
