@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <functional>
 
+#include "harness/log/log.hpp"
+
 namespace relaylab::fakemx::capture {
 namespace {
 
@@ -94,6 +96,14 @@ std::uint64_t CaptureStore::add(CapturedMessage&& message, std::string&& raw,
     message.headers = summarize_headers(raw);
     const std::uint64_t seq = written.seq;
     const bool maildir_failed = written.error.has_value();
+    if (maildir_failed) {
+        // A full or read-only disk fails every message: log the 1st, 2nd, 4th, 8th... failure
+        // (with the running count), not one line per message. The lock is not held here.
+        const std::uint64_t n = maildir_failures_.fetch_add(1, std::memory_order_relaxed) + 1;
+        if ((n & (n - 1)) == 0)
+            log::error("fakemx.maildir_write_failed",
+                       {{"error", *written.error}, {"failures_total", n}});
+    }
     CompactMessage compact(message);
     compact.maildir_seq = seq;
     const std::uint64_t raw_cost = raw.capacity();

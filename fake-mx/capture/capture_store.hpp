@@ -159,7 +159,9 @@ class CaptureStore {
 
     const CaptureConfig config_;
     std::unique_ptr<Maildir> maildir_;
-    mutable std::atomic<std::uint64_t> maildir_seq_{0};  // write_maildir is const
+    mutable std::atomic<std::uint64_t> maildir_seq_{0};
+    std::atomic<std::uint64_t> maildir_failures_{
+        0};  // paces the failure log  // write_maildir is const
 
     mutable WriterPreferringMutex mutex_;
     std::uint64_t next_id_ = 1;
