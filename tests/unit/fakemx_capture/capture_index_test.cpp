@@ -1,8 +1,13 @@
 // The tracking-id index, the Maildir write apart from add(), and raw availability that follows
 // the Maildir file.
+#include <unistd.h>
+
 #include <catch2/catch.hpp>
+#include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <random>
+#include <sstream>
 #include <string>
 
 #include "fake-mx/capture/capture_json.hpp"
@@ -140,6 +145,37 @@ TEST_CASE("a failed Maildir write is counted and the message kept as metadata") 
     CHECK(store.counts().maildir_errors == 1);
     CHECK(store.counts().raw_dropped == 1);
     CHECK(store.raw(id).status == RawStatus::gone);
+}
+
+TEST_CASE("Maildir write failures are logged, paced: the 1st, 2nd, 4th...") {
+    TempDir dir;
+    CaptureStore store({.memory_limit = 0, .store_dir = dir.path.string()});
+    std::filesystem::remove_all(dir.path / "tmp");
+    // The log goes to stderr: point descriptor 2 at a file for the duration.
+    std::filesystem::path log_file = dir.path / "stderr.log";
+    std::fflush(stderr);
+    const int saved = ::dup(2);
+    REQUIRE(saved >= 0);
+    std::FILE* sink = std::fopen(log_file.c_str(), "w");
+    REQUIRE(sink != nullptr);
+    ::dup2(::fileno(sink), 2);
+    for (int i = 0; i < 5; ++i)
+        add_sample(store, {.tracking_id = "f" + std::to_string(i)});
+    std::fflush(stderr);
+    ::dup2(saved, 2);
+    ::close(saved);
+    std::fclose(sink);
+    std::stringstream text;
+    text << std::ifstream(log_file).rdbuf();
+    std::string log = text.str();
+    INFO(log);
+    std::size_t lines = 0;
+    for (std::size_t at = log.find("fakemx.maildir_write_failed"); at != std::string::npos;
+         at = log.find("fakemx.maildir_write_failed", at + 1))
+        ++lines;
+    CHECK(lines == 3);  // failures 1, 2 and 4 of 5
+    CHECK(log.find("failures_total=4") != std::string::npos);
+    CHECK(store.counts().maildir_errors == 5);
 }
 
 TEST_CASE("raw availability follows the Maildir file") {
