@@ -3,7 +3,6 @@
 #include <atomic>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -14,9 +13,15 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
+#include <list>
 #include <optional>
 #include <system_error>
 #include <thread>
+
+#include "harness/log/log.hpp"
+#include "harness/log/spawn_handler.hpp"
+#include "harness/net/connection_governor.hpp"
+#include "harness/net/descriptor_limit.hpp"
 
 namespace relaylab::fakemx::api {
 namespace {
@@ -27,8 +32,22 @@ namespace http = beast::http;
 using asio::ip::tcp;
 
 constexpr auto nothrow = asio::as_tuple(asio::use_awaitable);
+using Clock = std::chrono::steady_clock;
 // After a failed accept (out of descriptors) wait before trying again instead of spinning.
-constexpr std::chrono::milliseconds accept_backoff{50};
+constexpr std::chrono::milliseconds accept_backoff{100};
+// 503 answers being written at once; beyond, a refused connection is just closed.
+constexpr std::size_t max_busy_answers = 16;
+constexpr std::chrono::seconds busy_write_timeout{1};
+
+// One open connection as the room-making logic sees it (io thread only).
+struct Connection {
+    beast::tcp_stream* stream = nullptr;
+    net::ClientKey key;
+    bool waiting = false;     // waiting for a request (not reading one known to be there)
+    bool served_one = false;  // a keep-alive connection that finished a request
+    Clock::time_point waiting_since{};
+    bool evicted = false;  // closed to make room; its slot is already released
+};
 
 bool is_parse_error(const boost::system::error_code& ec) {
     return &ec.category() == &http::make_error_code(http::error::bad_method).category();
@@ -46,6 +65,10 @@ struct ApiServer::Impl {
     // still decrement it.
     std::atomic<std::size_t> active{0};
     std::atomic<std::uint64_t> refused{0};
+    std::atomic<std::uint64_t> evicted{0};
+    std::size_t busy_answers = 0;
+    std::list<Connection> connections;  // io thread only
+    std::unique_ptr<net::ConnectionGovernor> governor;
     std::uint16_t port = 0;
     std::optional<asio::io_context> io;
     std::optional<tcp::acceptor> acceptor;
@@ -53,10 +76,58 @@ struct ApiServer::Impl {
     bool stopped = false;
 
     asio::awaitable<void> accept_loop();
-    asio::awaitable<void> serve(tcp::socket socket);
+    asio::awaitable<void> serve(beast::tcp_stream stream, std::list<Connection>::iterator self);
+    asio::awaitable<void> answer_busy(tcp::socket socket);
+    bool make_room(const net::ClientKey* of_client);
     asio::awaitable<bool> send(beast::tcp_stream& stream, const ApiResponse& answer,
                                unsigned version, bool keep_alive);
 };
+
+// Closes the connection that has waited longest for a request (of one client, or of anyone):
+// keep-alives that already finished a request go first, then connections that never sent one.
+bool ApiServer::Impl::make_room(const net::ClientKey* of_client) {
+    Connection* victim = nullptr;
+    for (auto& connection : connections) {
+        if (!connection.waiting || connection.evicted) continue;
+        if (of_client && !(connection.key == *of_client)) continue;
+        if (!victim || (connection.served_one && !victim->served_one) ||
+            (connection.served_one == victim->served_one &&
+             connection.waiting_since < victim->waiting_since)) {
+            victim = &connection;
+        }
+    }
+    if (!victim) return false;
+    victim->evicted = true;
+    governor->release(victim->key);
+    --active;
+    ++evicted;
+    boost::system::error_code ignored;
+    victim->stream->socket().shutdown(tcp::socket::shutdown_both, ignored);
+    victim->stream->socket().cancel(ignored);
+    return true;
+}
+
+// "Full" answered at once, so a client never waits on a connection nobody will read.
+asio::awaitable<void> ApiServer::Impl::answer_busy(tcp::socket socket) {
+    struct Done {
+        std::size_t& busy;
+        ~Done() { --busy; }
+    } done{busy_answers};
+    beast::tcp_stream stream(std::move(socket));
+    ApiResponse answer = json_error(503, "too many connections; try again");
+    http::response<http::string_body> response{http::status::service_unavailable, 11};
+    response.set(http::field::server, "relaylab-fakemx");
+    response.set(http::field::content_type, answer.content_type);
+    response.set(http::field::retry_after, "1");
+    response.keep_alive(false);
+    response.body() = answer.body;
+    response.prepare_payload();
+    stream.expires_after(busy_write_timeout);
+    co_await http::async_write(stream, response, nothrow);
+    boost::system::error_code ignored;
+    stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    stream.close();
+}
 
 asio::awaitable<void> ApiServer::Impl::accept_loop() {
     asio::steady_timer backoff(co_await asio::this_coro::executor);
@@ -64,18 +135,42 @@ asio::awaitable<void> ApiServer::Impl::accept_loop() {
         auto [ec, socket] = co_await acceptor->async_accept(nothrow);
         if (ec == asio::error::operation_aborted || !acceptor->is_open()) co_return;
         if (ec) {
+            log::warn("api.accept_failed",
+                      {{"listener", config.address + ':' + std::to_string(port)},
+                       {"error", ec.message()},
+                       {"backoff_ms", accept_backoff.count()}});
             backoff.expires_after(accept_backoff);
             co_await backoff.async_wait(nothrow);
             continue;
         }
-        if (active.load() >= config.max_connections) {
+        boost::system::error_code peer_ec;
+        auto peer = socket.remote_endpoint(peer_ec);
+        net::ClientKey key = net::client_key(peer_ec ? "" : peer.address().to_string());
+        auto now = Clock::now();
+        net::Refusal refusal = governor->admit(key, now);
+        if (refusal == net::Refusal::client_connections && make_room(&key)) {
+            refusal = governor->admit(key, now);
+        }
+        if (refusal != net::Refusal::none && refusal != net::Refusal::client_connections &&
+            make_room(nullptr)) {
+            refusal = governor->admit(key, now);
+        }
+        if (refusal != net::Refusal::none) {
             ++refused;
-            boost::system::error_code ignored;
-            socket.close(ignored);
+            if (busy_answers < max_busy_answers) {
+                ++busy_answers;
+                asio::co_spawn(acceptor->get_executor(), answer_busy(std::move(socket)),
+                               log::spawn_handler("api.busy_answer"));
+            } else {
+                boost::system::error_code ignored;
+                socket.close(ignored);
+            }
             continue;
         }
         ++active;
-        asio::co_spawn(acceptor->get_executor(), serve(std::move(socket)), asio::detached);
+        auto self = connections.insert(connections.end(), Connection{.key = key});
+        asio::co_spawn(acceptor->get_executor(), serve(beast::tcp_stream(std::move(socket)), self),
+                       log::spawn_handler("api.connection"));
     }
 }
 
@@ -94,20 +189,33 @@ asio::awaitable<bool> ApiServer::Impl::send(beast::tcp_stream& stream, const Api
     co_return !ec;
 }
 
-asio::awaitable<void> ApiServer::Impl::serve(tcp::socket socket) {
+asio::awaitable<void> ApiServer::Impl::serve(beast::tcp_stream stream,
+                                             std::list<Connection>::iterator self) {
     struct Release {
-        std::atomic<std::size_t>& active;
-        ~Release() { --active; }
-    } release{active};
+        Impl& impl;
+        std::list<Connection>::iterator self;
+        ~Release() {
+            if (!self->evicted) {
+                impl.governor->release(self->key);
+                --impl.active;
+            }
+            impl.connections.erase(self);
+        }
+    } release{*this, self};
+    self->stream = &stream;
 
-    beast::tcp_stream stream(std::move(socket));
     beast::flat_buffer buffer(config.max_header_bytes + config.max_body_bytes);
     for (;;) {
         http::request_parser<http::string_body> parser;
         parser.header_limit(static_cast<std::uint32_t>(config.max_header_bytes));
         parser.body_limit(config.max_body_bytes);
-        stream.expires_after(config.read_timeout);
+        stream.expires_after(self->served_one ? config.keep_alive_timeout : config.read_timeout);
+        // Pipelined bytes already buffered mean a request is on its way: not idle.
+        self->waiting = buffer.size() == 0;
+        self->waiting_since = Clock::now();
         auto [ec, read] = co_await http::async_read(stream, buffer, parser, nothrow);
+        self->waiting = false;
+        if (self->evicted) break;
         if (ec) {
             // Answer what the client can act on; a peer that went away or timed out gets nothing.
             std::optional<ApiResponse> answer;
@@ -127,6 +235,7 @@ asio::awaitable<void> ApiServer::Impl::serve(tcp::socket socket) {
         ApiResponse answer = router.handle(request.method_string(), request.target());
         bool keep_alive = request.keep_alive();
         if (!co_await send(stream, answer, request.version(), keep_alive) || !keep_alive) break;
+        self->served_one = true;
     }
     boost::system::error_code ignored;
     stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
@@ -155,7 +264,11 @@ void ApiServer::start() {
     if (!ec) impl.acceptor->listen(asio::socket_base::max_listen_connections, ec);
     if (ec) throw std::system_error(ec, "API listen on " + where);
     impl.port = impl.acceptor->local_endpoint().port();
-    asio::co_spawn(*impl.io, impl.accept_loop(), asio::detached);
+    impl.governor = std::make_unique<net::ConnectionGovernor>(
+        net::GovernorLimits{.max_connections = impl.config.max_connections,
+                            .max_per_client = impl.config.max_connections_per_client},
+        &net::DescriptorBudget::process());
+    asio::co_spawn(*impl.io, impl.accept_loop(), log::spawn_handler("api.listener"));
     impl.thread = std::thread([&impl] { impl.io->run(); });
 }
 
@@ -181,6 +294,10 @@ std::string ApiServer::endpoint() const {
 
 std::uint64_t ApiServer::refused_connections() const {
     return impl_->refused.load();
+}
+
+std::uint64_t ApiServer::evicted_connections() const {
+    return impl_->evicted.load();
 }
 
 }  // namespace relaylab::fakemx::api

@@ -1,6 +1,8 @@
 // The capture API over HTTP/1.1 (Boost.Beast, C++20 coroutines): one io_context on its own
 // thread, keep-alive, a deadline on every read and write, request size limits and a bound on
-// concurrent connections. Loopback by default: the API has no authentication.
+// concurrent connections, per client too. When full, the longest-idle connection waiting for a
+// request is closed to make room (keep-alives that finished a request first); when none is
+// idle, the newcomer gets 503 at once. Loopback by default: the API has no authentication.
 #pragma once
 
 #include <chrono>
@@ -17,9 +19,13 @@ namespace relaylab::fakemx::api {
 struct ApiConfig {
     std::string address = "127.0.0.1";
     std::uint16_t port = 0;            // 0: ephemeral; see ApiServer::port()
-    std::size_t max_connections = 64;  // beyond: accepted and closed at once
-    // Reading one request, and the idle time between keep-alive requests.
+    std::size_t max_connections = 64;  // beyond: an idle one is closed, or 503
+    // Default: half of max_connections; 0: none. Beyond: that client's idle one, or 503.
+    std::size_t max_connections_per_client = static_cast<std::size_t>(-1);
+    // Reading the first request of a connection.
     std::chrono::milliseconds read_timeout{std::chrono::seconds(30)};
+    // Waiting for (and reading) each later request on a keep-alive connection (Apache's 5 s).
+    std::chrono::milliseconds keep_alive_timeout{std::chrono::seconds(5)};
     std::chrono::milliseconds write_timeout{std::chrono::seconds(30)};
     std::size_t max_header_bytes = 16 * 1024;  // request line and fields; beyond: 431
     std::size_t max_body_bytes = 64 * 1024;    // no endpoint takes a body; beyond: 413
@@ -39,8 +45,9 @@ class ApiServer {
     void stop();
 
     std::uint16_t port() const;
-    std::string endpoint() const;  // "127.0.0.1:40123"
-    std::uint64_t refused_connections() const;
+    std::string endpoint() const;               // "127.0.0.1:40123"
+    std::uint64_t refused_connections() const;  // answered 503 (or closed when many wait)
+    std::uint64_t evicted_connections() const;  // idle ones closed to make room
 
   private:
     struct Impl;

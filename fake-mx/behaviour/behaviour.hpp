@@ -66,6 +66,9 @@ struct Greylist {
     std::chrono::seconds min_retry{300};                 // retrying sooner is greylisted again
     std::chrono::seconds max_retry{2 * 24 * 3600};       // retrying later starts over
     std::chrono::seconds whitelist_for{35 * 24 * 3600};  // a passed triplet stays allowed
+    // postgrey's --lookup-by-subnet: the client is its /24 (IPv4) or /64 (IPv6), so a sender
+    // that retries from another address of its pool is recognised.
+    bool lookup_by_subnet = false;
     smtp::Reply reply;  // may hold placeholders such as {recipient}; see reply_template.hpp
 };
 
@@ -111,6 +114,9 @@ struct Behaviour {
     std::optional<std::uint64_t> max_message_size;  // 0: no limit
     std::optional<std::size_t> max_recipients;
     bool require_tls = false;
+    // Bare LF / CR in DATA: unset follows `relaylab fake-mx --bare-newline` (default reject).
+    // normalize or accept lets smuggling look-alikes through to the capture's findings.
+    std::optional<smtp::BareNewlinePolicy> bare_newline;
     TlsBehaviour tls;
     std::optional<Greylist> greylist;
     RateLimits rate_limits;
@@ -129,7 +135,8 @@ Behaviour load_behaviour(const std::string& file_or_preset);
 std::vector<std::string> preset_names();
 
 // Copies what the session itself enforces (hostname, banner, extensions, SIZE, recipients per
-// message, require_tls) into the session config; leaves the rest of `config` as it was.
+// message, require_tls, the bare-newline policy when set) into the session config; leaves the rest
+// of `config` as it was.
 void apply_server_settings(const Behaviour& behaviour, smtp::ServerConfig& config);
 
 }  // namespace relaylab::fakemx

@@ -144,8 +144,10 @@ void BehaviourEngine::apply_builtins(const Facts& facts, Clock::time_point now, 
             break;
         case Phase::rcpt:
             if (greylist_) {
-                auto verdict = greylist_->check(
-                    triplet_key(facts.client_ip, facts.mail_from, facts.recipient), now);
+                auto client =
+                    greylist_client(facts.client_ip, behaviour_.greylist->lookup_by_subnet);
+                auto verdict =
+                    greylist_->check(triplet_key(client, facts.mail_from, facts.recipient), now);
                 if (GreylistTable::defers(verdict)) {
                     note(out, "greylist (" + std::string(to_string(verdict)) + ")");
                     out.reply = expand_reply(behaviour_.greylist->reply, facts);

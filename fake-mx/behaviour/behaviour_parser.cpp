@@ -92,7 +92,8 @@ TlsBehaviour parse_tls(const nlohmann::json& value, const Where& where) {
 }
 
 Greylist parse_greylist(const nlohmann::json& value, const Where& where) {
-    detail::expect_object(value, where, {"min_retry_s", "max_retry_s", "whitelist_s", "reply"});
+    detail::expect_object(
+        value, where, {"min_retry_s", "max_retry_s", "whitelist_s", "reply", "lookup_by_subnet"});
     Greylist greylist;
     // Postfix's text around postgrey's answer: what MTAs log for a greylisted recipient.
     greylist.reply = smtp::make_reply(451, "4.7.1",
@@ -107,6 +108,12 @@ Greylist parse_greylist(const nlohmann::json& value, const Where& where) {
     seconds("min_retry_s", greylist.min_retry, 0);
     seconds("max_retry_s", greylist.max_retry, 1);
     seconds("whitelist_s", greylist.whitelist_for, 0);
+    if (value.contains("lookup_by_subnet")) {
+        if (!value["lookup_by_subnet"].is_boolean()) {
+            (where / "lookup_by_subnet").fail("must be true or false");
+        }
+        greylist.lookup_by_subnet = value["lookup_by_subnet"].get<bool>();
+    }
     if (greylist.max_retry <= greylist.min_retry) {
         (where / "max_retry_s")
             .fail("must be greater than min_retry_s (" +
@@ -183,7 +190,7 @@ Behaviour parse_behaviour(const nlohmann::json& value, std::string_view source_n
     detail::expect_object(value, root,
                           {"name", "description", "hostname", "banner", "extensions",
                            "max_message_size", "max_recipients", "require_tls", "tls", "greylist",
-                           "rate_limits", "rules", "seed", "max_tracked_entries"});
+                           "rate_limits", "rules", "seed", "max_tracked_entries", "bare_newline"});
     Behaviour behaviour;
     behaviour.name = std::string(source_name);
     if (value.contains("name"))
@@ -219,6 +226,18 @@ Behaviour parse_behaviour(const nlohmann::json& value, std::string_view source_n
     }
     if (value.contains("require_tls")) {
         behaviour.require_tls = detail::get_bool(value["require_tls"], root / "require_tls");
+    }
+    if (value.contains("bare_newline")) {
+        std::string policy = detail::get_string(value["bare_newline"], root / "bare_newline", 20);
+        if (policy == "reject") {
+            behaviour.bare_newline = smtp::BareNewlinePolicy::reject;
+        } else if (policy == "normalize") {
+            behaviour.bare_newline = smtp::BareNewlinePolicy::normalize;
+        } else if (policy == "accept") {
+            behaviour.bare_newline = smtp::BareNewlinePolicy::accept;
+        } else {
+            (root / "bare_newline").fail("must be \"reject\", \"normalize\" or \"accept\"");
+        }
     }
     if (value.contains("tls")) behaviour.tls = parse_tls(value["tls"], root / "tls");
     if (behaviour.require_tls &&
@@ -306,6 +325,7 @@ void apply_server_settings(const Behaviour& behaviour, smtp::ServerConfig& confi
     if (behaviour.max_message_size) config.max_message_size = *behaviour.max_message_size;
     if (behaviour.max_recipients) config.max_recipients = *behaviour.max_recipients;
     config.require_tls = behaviour.require_tls;
+    if (behaviour.bare_newline) config.bare_newline = *behaviour.bare_newline;
 }
 
 }  // namespace relaylab::fakemx

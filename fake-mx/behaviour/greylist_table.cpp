@@ -1,5 +1,9 @@
 #include "fake-mx/behaviour/greylist_table.hpp"
 
+#include <cstdio>
+
+#include "fake-mx/behaviour/ip_range.hpp"
+
 namespace relaylab::fakemx {
 
 namespace {
@@ -21,6 +25,21 @@ std::string triplet_key(std::string_view client_ip, std::string_view sender,
     key += '\n';
     append_folded(key, recipient);
     return key;
+}
+
+std::string greylist_client(std::string_view client_ip, bool by_subnet) {
+    if (!by_subnet) return std::string(client_ip);
+    auto address = parse_ip(client_ip);
+    if (!address) return std::string(client_ip);
+    const auto& b = address->bytes;
+    char text[64];
+    if (address->v4) {
+        std::snprintf(text, sizeof text, "%u.%u.%u.0/24", b[12], b[13], b[14]);
+    } else {
+        std::snprintf(text, sizeof text, "%x:%x:%x:%x::/64", b[0] << 8 | b[1], b[2] << 8 | b[3],
+                      b[4] << 8 | b[5], b[6] << 8 | b[7]);
+    }
+    return text;
 }
 
 GreylistTable::GreylistTable(const Greylist& config, std::size_t capacity)

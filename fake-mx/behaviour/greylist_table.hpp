@@ -15,6 +15,10 @@ namespace relaylab::fakemx {
 // The key of a (client IP, sender, recipient) triplet; ASCII case folded as postgrey does.
 std::string triplet_key(std::string_view client_ip, std::string_view sender,
                         std::string_view recipient);
+// The client part of the key: the address as given, or with by_subnet its /24 (IPv4, also
+// IPv4-mapped) or /64 (IPv6), e.g. "192.0.2.0/24" (postgrey's --lookup-by-subnet). Text that
+// is not an address is kept as it is.
+std::string greylist_client(std::string_view client_ip, bool by_subnet);
 
 class GreylistTable {
   public:

@@ -3,7 +3,6 @@
 #include <array>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ip/udp.hpp>
@@ -11,7 +10,13 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
+#include <list>
 #include <vector>
+
+#include "harness/log/log.hpp"
+#include "harness/log/spawn_handler.hpp"
+#include "harness/net/connection_governor.hpp"
+#include "harness/net/descriptor_limit.hpp"
 
 namespace relaylab::dns::fixture {
 
@@ -28,6 +33,17 @@ constexpr int bind_attempts = 20;  // port 0: UDP picks, TCP may find it taken; 
 // Bursts of queries (dnsperf, a relay resolving a batch of domains) overflow the default
 // receive buffer (about 200 KiB) and are lost; NSD asks for 1 MiB too. The kernel caps it.
 constexpr int udp_receive_buffer_octets = 1 << 20;
+// After a failed accept (out of descriptors) wait before trying again instead of spinning.
+constexpr std::chrono::milliseconds accept_backoff{100};
+
+// One TCP connection as the room-making logic sees it.
+struct TcpConnection {
+    tcp::socket* socket = nullptr;
+    net::ClientKey key;
+    bool idle = false;  // waiting for the next query's length prefix
+    std::chrono::steady_clock::time_point idle_since{};
+    bool evicted = false;  // closed to make room; its slot is already released
+};
 
 template <class Endpoint>
 std::string to_text(const Endpoint& endpoint) {
@@ -47,9 +63,36 @@ struct FixtureServer::State {
     QueryLogSink log;
     std::size_t tcp_connections = 0;
     std::size_t delayed_replies = 0;
+    std::list<TcpConnection> connections;
+    net::ConnectionGovernor governor;
 
     State(asio::any_io_executor ex, Fixture f, ServerOptions o)
-        : executor(ex), fixture(std::move(f)), options(o), udp_socket(ex), acceptor(ex) {}
+        : executor(ex),
+          fixture(std::move(f)),
+          options(o),
+          udp_socket(ex),
+          acceptor(ex),
+          governor(net::GovernorLimits{.max_connections = o.max_tcp_connections,
+                                       .max_per_client = o.max_tcp_connections_per_client},
+                   &net::DescriptorBudget::process()) {}
+
+    // Closes the connection idle longest (of one client, or of anyone); false if none is idle.
+    bool make_room(const net::ClientKey* of_client) {
+        TcpConnection* victim = nullptr;
+        for (auto& connection : connections) {
+            if (!connection.idle || connection.evicted) continue;
+            if (of_client && !(connection.key == *of_client)) continue;
+            if (!victim || connection.idle_since < victim->idle_since) victim = &connection;
+        }
+        if (!victim) return false;
+        victim->evicted = true;
+        governor.release(victim->key);
+        --tcp_connections;
+        boost::system::error_code ignored;
+        victim->socket->shutdown(tcp::socket::shutdown_both, ignored);
+        victim->socket->cancel(ignored);
+        return true;
+    }
 
     Decision handle(std::span<const std::uint8_t> query, Transport transport,
                     const std::string& client) {
@@ -103,7 +146,7 @@ asio::awaitable<void> udp_loop(StatePtr state) {
             asio::co_spawn(
                 state->executor,
                 delayed_udp_reply(state, client, std::move(*decision.reply), decision.delay),
-                asio::detached);
+                log::spawn_handler("dns.delayed_udp_reply"));
             continue;
         }
         // The socket is non-blocking: a send normally completes at once; when the kernel
@@ -119,7 +162,20 @@ asio::awaitable<void> udp_loop(StatePtr state) {
 
 // RFC 1035 4.2.2 / RFC 7766: length-prefixed messages, several per connection, closed after
 // an idle period; each read and write bounded by the idle timeout.
-asio::awaitable<void> tcp_session(StatePtr state, tcp::socket socket) {
+asio::awaitable<void> tcp_session(StatePtr state, tcp::socket socket,
+                                  std::list<TcpConnection>::iterator self) {
+    struct Release {
+        FixtureServer::State& state;
+        std::list<TcpConnection>::iterator self;
+        ~Release() {
+            if (!self->evicted) {
+                state.governor.release(self->key);
+                --state.tcp_connections;
+            }
+            state.connections.erase(self);
+        }
+    } release{*state, self};
+    self->socket = &socket;
     std::string client;
     {
         boost::system::error_code ec;
@@ -131,8 +187,12 @@ asio::awaitable<void> tcp_session(StatePtr state, tcp::socket socket) {
     for (;;) {
         std::array<std::uint8_t, 2> length{};
         timer.expires_after(state->options.tcp_idle_timeout);
+        self->idle = true;
+        self->idle_since = std::chrono::steady_clock::now();
         auto got_length = co_await (asio::async_read(socket, asio::buffer(length), use_tuple) ||
                                     timer.async_wait(use_tuple));
+        self->idle = false;
+        if (self->evicted) break;
         if (got_length.index() != 0 || std::get<0>(std::get<0>(got_length))) break;
         std::size_t size = static_cast<std::size_t>(length[0]) << 8 | length[1];
         if (size == 0) break;
@@ -159,21 +219,41 @@ asio::awaitable<void> tcp_session(StatePtr state, tcp::socket socket) {
     boost::system::error_code ignored;
     socket.shutdown(tcp::socket::shutdown_both, ignored);
     socket.close(ignored);
-    --state->tcp_connections;
 }
 
 asio::awaitable<void> tcp_accept_loop(StatePtr state) {
     while (state->acceptor.is_open()) {
         auto [ec, socket] = co_await state->acceptor.async_accept(use_tuple);
         if (ec == asio::error::operation_aborted || !state->acceptor.is_open()) break;
-        if (ec) continue;
-        if (state->tcp_connections >= state->options.max_tcp_connections) {
+        if (ec) {
+            // Out of descriptors: say so and pause; the connection waits in the listen queue.
+            log::warn("dns.accept_failed",
+                      {{"error", ec.message()}, {"backoff_ms", accept_backoff.count()}});
+            asio::steady_timer backoff(state->executor, accept_backoff);
+            co_await backoff.async_wait(use_tuple);
+            continue;
+        }
+        boost::system::error_code peer_ec;
+        auto peer = socket.remote_endpoint(peer_ec);
+        net::ClientKey key = net::client_key(peer_ec ? "" : peer.address().to_string());
+        auto now = std::chrono::steady_clock::now();
+        net::Refusal refusal = state->governor.admit(key, now);
+        if (refusal == net::Refusal::client_connections && state->make_room(&key)) {
+            refusal = state->governor.admit(key, now);
+        }
+        if (refusal != net::Refusal::none && refusal != net::Refusal::client_connections &&
+            state->make_room(nullptr)) {
+            refusal = state->governor.admit(key, now);
+        }
+        if (refusal != net::Refusal::none) {
             boost::system::error_code ignored;
             socket.close(ignored);  // over the limit: the client sees a reset, tries later
             continue;
         }
         ++state->tcp_connections;
-        asio::co_spawn(state->executor, tcp_session(state, std::move(socket)), asio::detached);
+        auto self = state->connections.insert(state->connections.end(), TcpConnection{.key = key});
+        asio::co_spawn(state->executor, tcp_session(state, std::move(socket), self),
+                       log::spawn_handler("dns.tcp_session"));
     }
 }
 
@@ -223,8 +303,9 @@ void FixtureServer::set_query_log(QueryLogSink sink) {
 }
 
 void FixtureServer::start() {
-    asio::co_spawn(state_->executor, udp_loop(state_), asio::detached);
-    asio::co_spawn(state_->executor, tcp_accept_loop(state_), asio::detached);
+    asio::co_spawn(state_->executor, udp_loop(state_), log::spawn_handler("dns.udp_loop"));
+    asio::co_spawn(state_->executor, tcp_accept_loop(state_),
+                   log::spawn_handler("dns.tcp_listener"));
 }
 
 void FixtureServer::stop() {

@@ -20,7 +20,12 @@ inline constexpr std::chrono::seconds default_tcp_idle_timeout{10};
 inline constexpr std::size_t default_max_delayed_replies = 10'000;
 
 struct ServerOptions {
+    // When all are in use (or a client holds its share), the connection idle longest is closed
+    // to make room (RFC 7766 6.2.3 lets a server close idle connections under pressure); when
+    // none is idle, the newcomer is closed.
     std::size_t max_tcp_connections = default_max_tcp_connections;
+    // Default: half of max_tcp_connections; 0: none.
+    std::size_t max_tcp_connections_per_client = static_cast<std::size_t>(-1);
     std::chrono::milliseconds tcp_idle_timeout = default_tcp_idle_timeout;
     std::size_t max_delayed_replies = default_max_delayed_replies;  // beyond: replies dropped
 };

@@ -307,6 +307,8 @@ nlohmann::json World::stats() const {
             {"connections", s.connections.load()},
             {"active_connections", s.active.load()},
             {"refused_connections", s.refused_connections.load()},
+            {"refused_client_connections", s.refused_client_connections.load()},
+            {"accept_failures", s.accept_failures.load()},
             {"messages", host->counters.accepted.load()},
             {"bytes", host->counters.bytes.load()},
             {"rejected_messages", host->counters.rejected_messages.load()},
@@ -355,9 +357,11 @@ FakeMx::FakeMx(FakeMxConfig config) {
         server.listeners = {net::ListenerConfig{host_config.address, host_config.port, false}};
         server.session.hostname = host_config.name;
         server.session.banner = "ESMTP relaylab fake-mx";
+        server.session.bare_newline = impl.config.bare_newline;  // the behaviour may override
         apply_server_settings(behaviour, server.session);
         server.timeouts = impl.config.timeouts;
         server.max_connections = impl.config.max_connections;
+        server.client_limits = impl.config.client_limits;
         server.threads = impl.config.threads;
         const std::string& tls_name = server.session.hostname;
         if (behaviour.tls.certificate != CertificateKind::none && !behaviour.tls.broken_starttls) {

@@ -46,6 +46,9 @@ struct FakeMxConfig {
     unsigned threads = 1;  // io threads per host
     net::ServerTimeouts timeouts;
     std::size_t max_connections = 1000;  // per host
+    // Every host's bare LF/CR policy in DATA unless its behaviour sets bare_newline.
+    smtp::BareNewlinePolicy bare_newline = smtp::BareNewlinePolicy::reject;
+    net::ClientLimits client_limits;     // per host
     // Accept at most this many messages over all hosts (0: no limit); a message beyond it gets
     // 421 4.3.2 and its connection is closed. Counted at the decision, so exactly this many
     // are accepted however many sessions race for the last one (`fake-mx --count`).

@@ -17,7 +17,7 @@ using Clock = std::chrono::steady_clock;
 constexpr std::string_view default_api = "127.0.0.1:8025";
 
 const CommandSpec& spec() {
-    static const CommandSpec spec{
+    static const CommandSpec spec = with_client_limit_options(CommandSpec{
         .name = "fake-mx",
         .synopsis = "--listen [NAME=]ADDR:PORT... [--behaviour [NAME=]FILE|PRESET...] [options]",
         .summary = "simulated receiving MTAs: scripted behaviour, capture, verdicts, HTTP API",
@@ -53,6 +53,9 @@ const CommandSpec& spec() {
                  "fake-mx.relaylab.test)"},
                 {"--tls-ca-dir", "DIR",
                  "test CA for 'valid' certificates (created if absent; clients trust DIR/ca.pem)"},
+                {"--bare-newline", "POLICY",
+                 "bare LF/CR in DATA: reject (default: 550), normalize, accept; a behaviour's "
+                 "bare_newline key wins for its host"},
                 {"--threads", "N", "io threads per host (default 1)"},
                 {"--max-connections", "N", "concurrent connections per host (default 1000)"},
                 {"--timeout", "SECONDS", "every SMTP wait (default 300)"},
@@ -60,7 +63,7 @@ const CommandSpec& spec() {
                 {"--duration", "SECONDS", "exit after this long"},
                 {"--json", "", "print the final stats as one JSON object"},
             },
-    };
+    });
     return spec;
 }
 
@@ -146,8 +149,10 @@ fakemx::FakeMxConfig fake_mx_options(const ParsedArgs& args) {
     config.authserv_id = args.get_or("--authserv-id", config.authserv_id);
     config.tls_ca_dir = args.get_or("--tls-ca-dir", "");
     config.threads = static_cast<unsigned>(args.get_uint("--threads", 1, 1, 64));
+    config.bare_newline = bare_newline_option(args);
     config.max_connections = args.get_uint("--max-connections", 1000, 1, 1'000'000);
     apply_timeout_option(args, config.timeouts);
+    apply_client_limit_options(args, config.client_limits, config.timeouts);
     return config;
 }
 

@@ -2,6 +2,7 @@
 
 #include <signal.h>
 
+#include <cstdio>
 #include <ctime>
 
 #include "harness/net/tls.hpp"
@@ -31,12 +32,69 @@ void add_server_options(CommandSpec& spec) {
             {"--auth-without-tls", "", "offer AUTH on plaintext sessions too"},
             {"--bare-newline", "POLICY", "bare LF/CR in DATA: reject (default), normalize, accept"},
             {"--max-size", "BYTES", "SIZE limit (default 52428800; 0: none)"},
+            {"--max-stored", "BYTES",
+             "content kept per message whatever SIZE says; over it 552 (default 67108864)"},
             {"--max-recipients", "N", "recipients per message (default 1000)"},
             {"--max-connections", "N", "concurrent connections; beyond: 421 (default 1000)"},
             {"--max-errors", "N", "bad commands before 421 and close (default 10)"},
             {"--line-limit", "OCTETS", "text line limit in DATA (default 1000; 0: none)"},
             {"--timeout", "SECONDS", "command and data timeouts (default 300, RFC 5321 4.5.3.2.7)"},
         });
+    auto limits = client_limit_options();
+    spec.options.insert(spec.options.end(), limits.begin(), limits.end());
+}
+
+std::vector<OptionSpec> client_limit_options() {
+    return {
+        {"--max-connections-per-client", "N",
+         "concurrent connections per client; beyond: 421 (default: half of --max-connections; "
+         "0: none)"},
+        {"--max-connection-rate", "N",
+         "new connections per client per minute; beyond: 421 (default 0: no limit)"},
+        {"--client-prefix", "V4[/V6]",
+         "prefix lengths that group client addresses for those limits (default 32/128)"},
+        {"--min-data-rate", "BYTES",
+         "DATA/BDAT deadline: each BYTES received buy 1 s, capped at --timeout (default 500; 0: "
+         "off)"},
+        {"--stress-timeout", "SECONDS",
+         "command and data timeout when 3/4 of the connections are in use (default 10)"},
+    };
+}
+
+CommandSpec with_client_limit_options(CommandSpec spec) {
+    auto limits = client_limit_options();
+    spec.options.insert(spec.options.end(), limits.begin(), limits.end());
+    return spec;
+}
+
+void apply_client_limit_options(const ParsedArgs& args, net::ClientLimits& limits,
+                                net::ServerTimeouts& timeouts) {
+    if (args.has("--max-connections-per-client")) {
+        limits.max_connections = args.get_uint("--max-connections-per-client", 0, 0, 1'000'000);
+    }
+    limits.max_rate = static_cast<std::uint32_t>(
+        args.get_uint("--max-connection-rate", limits.max_rate, 0, 1'000'000));
+    if (auto text = args.get("--client-prefix")) {
+        unsigned v4 = 0;
+        unsigned v6 = limits.grouping.v6_prefix;
+        char slash = 0;
+        int used = 0;
+        int fields = std::sscanf(text->c_str(), "%u%n%c%u%n", &v4, &used, &slash, &v6, &used);
+        bool ok = (fields == 1 || (fields == 3 && slash == '/')) &&
+                  static_cast<std::size_t>(used) == text->size() && v4 >= 1 && v4 <= 32 &&
+                  v6 >= 1 && v6 <= 128;
+        if (!ok) {
+            throw UsageError("--client-prefix: '" + *text +
+                             "' is not V4[/V6] (1-32, 1-128), e.g. 24/64");
+        }
+        limits.grouping = {v4, v6};
+    }
+    timeouts.min_data_rate = static_cast<std::uint32_t>(
+        args.get_uint("--min-data-rate", timeouts.min_data_rate, 0, 1u << 30));
+    if (args.has("--stress-timeout")) {
+        timeouts.stress = std::chrono::milliseconds(static_cast<std::int64_t>(
+            args.get_double("--stress-timeout", 10, 0.001, 86400) * 1000));
+    }
 }
 
 std::shared_ptr<boost::asio::ssl::context> server_tls_context(const ParsedArgs& args,
@@ -143,24 +201,26 @@ net::SmtpServerConfig server_options(const ParsedArgs& args) {
     if (session.auth_without_tls && session.auth_mechanisms.empty()) {
         throw UsageError("--auth-without-tls needs --auth USER:PASS");
     }
-    std::string policy = args.get_or("--bare-newline", "reject");
-    if (policy == "reject") {
-        session.bare_newline = smtp::BareNewlinePolicy::reject;
-    } else if (policy == "normalize") {
-        session.bare_newline = smtp::BareNewlinePolicy::normalize;
-    } else if (policy == "accept") {
-        session.bare_newline = smtp::BareNewlinePolicy::accept;
-    } else {
-        throw UsageError("--bare-newline: '" + policy + "' is not reject, normalize or accept");
-    }
+    session.bare_newline = bare_newline_option(args);
     session.max_message_size = args.get_uint("--max-size", session.max_message_size);
+    session.max_stored_size =
+        args.get_uint("--max-stored", session.max_stored_size, 1, std::uint64_t{1} << 40);
     session.max_recipients =
         args.get_uint("--max-recipients", session.max_recipients, 1, 1'000'000);
     session.max_errors = args.get_uint("--max-errors", session.max_errors, 0, 1'000'000);
     session.max_text_line = args.get_uint("--line-limit", session.max_text_line, 0, 1u << 30);
     config.max_connections = args.get_uint("--max-connections", 1000, 1, 1'000'000);
     apply_timeout_option(args, config.timeouts);
+    apply_client_limit_options(args, config.client_limits, config.timeouts);
     return config;
+}
+
+smtp::BareNewlinePolicy bare_newline_option(const ParsedArgs& args) {
+    std::string policy = args.get_or("--bare-newline", "reject");
+    if (policy == "reject") return smtp::BareNewlinePolicy::reject;
+    if (policy == "normalize") return smtp::BareNewlinePolicy::normalize;
+    if (policy == "accept") return smtp::BareNewlinePolicy::accept;
+    throw UsageError("--bare-newline: '" + policy + "' is not reject, normalize or accept");
 }
 
 void apply_timeout_option(const ParsedArgs& args, net::ServerTimeouts& timeouts) {

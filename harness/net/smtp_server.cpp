@@ -1,9 +1,14 @@
 #include "harness/net/smtp_server.hpp"
 
+#include "harness/log/log.hpp"
+#include "harness/log/spawn_handler.hpp"
+#include "harness/net/descriptor_limit.hpp"
+#include "harness/net/request_deadline.hpp"
+#include "harness/smtp/body_pump.hpp"
+
 #include <algorithm>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -34,6 +39,11 @@ using ReusePort = asio::detail::socket_option::boolean<SOL_SOCKET, SO_REUSEPORT>
 constexpr char handshake_failure_alert[] = {0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 0x28};
 // How much of the ClientHello the broken-STARTTLS server reads before it answers with the alert.
 constexpr std::size_t client_hello_read_size = 16 * 1024;
+// After a failed accept (EMFILE, ENFILE, ENOBUFS...) wait this long before the next: the
+// pending connection stays in the listen queue, so retrying at once would spin on it.
+constexpr std::chrono::milliseconds accept_backoff{100};
+// How long a refused connection may take to receive its 421.
+constexpr std::chrono::seconds refusal_write_timeout{5};
 
 struct LiveConnection {
     SmtpStream* stream = nullptr;
@@ -67,6 +77,7 @@ struct SmtpServer::Impl {
     std::atomic<bool> stopping{false};
     std::string id_prefix;
     bool started = false;
+    std::unique_ptr<ConnectionGovernor> governor;  // made in start()
 
     Impl(SmtpServerConfig c, ServerStats& s) : config(std::move(c)), stats(s) {
         auto now = std::chrono::system_clock::now().time_since_epoch();
@@ -82,6 +93,12 @@ struct SmtpServer::Impl {
     asio::awaitable<bool> drip(SmtpStream& stream, std::string& output,
                                const smtp::Decision& decision, LiveConnection& live);
     asio::awaitable<void> fail_starttls(SmtpStream& stream);
+    asio::awaitable<void> refuse(SmtpStream& stream, Refusal refusal, const std::string& client);
+    // The command or data timeout, shortened while the server is under stress.
+    Clock::duration wait_limit(std::chrono::milliseconds normal) const {
+        if (governor && governor->under_stress()) return std::min(normal, config.timeouts.stress);
+        return normal;
+    }
 };
 
 asio::awaitable<void> SmtpServer::Impl::accept_loop(Worker& worker, tcp::acceptor& acceptor,
@@ -91,12 +108,22 @@ asio::awaitable<void> SmtpServer::Impl::accept_loop(Worker& worker, tcp::accepto
         auto [ec, socket] = co_await acceptor.async_accept(nothrow);
         if (ec) {
             if (stopping || ec == asio::error::operation_aborted) co_return;
-            // Out of descriptors or a transient error: pause rather than spin.
-            backoff.expires_after(std::chrono::milliseconds(50));
+            // Out of descriptors or a transient error: say so, then pause rather than spin.
+            // The connection waits in the listen queue and is taken once descriptors free.
+            std::uint64_t failures = ++stats.accept_failures;
+            boost::system::error_code ignored;
+            auto port = acceptor.local_endpoint(ignored).port();
+            log::warn("smtp.accept_failed",
+                      {{"listener", listener.address + ':' + std::to_string(port)},
+                       {"error", ec.message()},
+                       {"failures", failures},
+                       {"backoff_ms", accept_backoff.count()}});
+            backoff.expires_after(accept_backoff);
             co_await backoff.async_wait(nothrow);
             continue;
         }
-        asio::co_spawn(worker.context, serve(worker, std::move(socket), listener), asio::detached);
+        asio::co_spawn(worker.context, serve(worker, std::move(socket), listener),
+                       log::spawn_handler("smtp.session"));
     }
 }
 
@@ -166,20 +193,36 @@ asio::awaitable<void> SmtpServer::Impl::fail_starttls(SmtpStream& stream) {
     stream.close();
 }
 
+// Texts as Postfix words them, so log-watching tools that know Postfix recognise them.
+asio::awaitable<void> SmtpServer::Impl::refuse(SmtpStream& stream, Refusal refusal,
+                                               const std::string& client) {
+    ++stats.refused_connections;
+    std::string why = "too many connections";
+    if (refusal == Refusal::client_connections) {
+        ++stats.refused_client_connections;
+        why = "too many connections from " + client;
+    } else if (refusal == Refusal::client_rate) {
+        ++stats.refused_client_connections;
+        why = "too many connection attempts from " + client;
+    }
+    log::debug("smtp.connection_refused", {{"client", client}, {"reason", to_string(refusal)}});
+    std::string reply = "421 4.7.0 " + config.session.hostname + " Error: " + why + "\r\n";
+    stream.expires_after(refusal_write_timeout);
+    boost::system::error_code ignored;
+    co_await stream.write_all(reply, ignored);
+    stream.close();
+}
+
 asio::awaitable<void> SmtpServer::Impl::serve(Worker& worker, tcp::socket socket,
                                               const ListenerConfig& listener) {
     std::uint64_t number = ++next_connection;
     const auto connected_at = std::chrono::system_clock::now();
     ++stats.connections;
     SmtpStream stream(std::move(socket));
-    if (stats.active >= config.max_connections) {
-        ++stats.refused_connections;
-        std::string refusal =
-            "421 4.7.0 " + config.session.hostname + " Error: too many connections\r\n";
-        stream.expires_after(std::chrono::seconds(5));
-        boost::system::error_code ignored;
-        co_await stream.write_all(refusal, ignored);
-        stream.close();
+    const std::string client = stream.remote_endpoint().address().to_string();
+    const ClientKey client_key = net::client_key(client, config.client_limits.grouping);
+    if (Refusal refusal = governor->admit(client_key, Clock::now()); refusal != Refusal::none) {
+        co_await refuse(stream, refusal, client);
         co_return;
     }
     ++stats.active;
@@ -188,11 +231,14 @@ asio::awaitable<void> SmtpServer::Impl::serve(Worker& worker, tcp::socket socket
         Worker& worker;
         std::list<LiveConnection>::iterator live;
         ServerStats& stats;
+        ConnectionGovernor& governor;
+        const ClientKey& key;
         ~Leave() {
             worker.live.erase(live);
             --stats.active;
+            governor.release(key);
         }
-    } leave{worker, live, stats};
+    } leave{worker, live, stats, *governor, client_key};
 
     if (listener.implicit_tls) {
         boost::system::error_code ec;
@@ -207,7 +253,7 @@ asio::awaitable<void> SmtpServer::Impl::serve(Worker& worker, tcp::socket socket
 
     smtp::ConnectionInfo info;
     info.session_id = id_prefix + hex(number);
-    info.client_address = stream.remote_endpoint().address().to_string();
+    info.client_address = client;
     info.client_port = stream.remote_endpoint().port();
     info.tls = listener.implicit_tls;
     // Declared before the session so that it runs after the session and observer are gone.
@@ -220,7 +266,13 @@ asio::awaitable<void> SmtpServer::Impl::serve(Worker& worker, tcp::socket socket
     } close_notice{config.on_close, info};
     smtp::ServerConfig session_config = config.session;
     session_config.tls_available = config.tls != nullptr || config.broken_starttls;
+    // Sinks before the session and pump: the pump's destructor aborts a message still arriving
+    // when the connection ends, however it ends.
+    smtp::MemoryBodySink memory_sink;
+    std::unique_ptr<smtp::BodySink> streaming_sink;
+    if (config.body_sink) streaming_sink = config.body_sink(info);
     smtp::ServerSession session(session_config, info);
+    smtp::BodyPump body(streaming_sink ? *streaming_sink : memory_sink);
     std::unique_ptr<smtp::SessionObserver> observer;
     if (config.observe) {
         observer = config.observe(info);
@@ -234,6 +286,8 @@ asio::awaitable<void> SmtpServer::Impl::serve(Worker& worker, tcp::socket socket
     std::size_t end = 0;
     // Bytes still to read before a mid-DATA drop (Decision::drop_after_bytes); empty: none.
     std::optional<std::uint64_t> drop_budget;
+    // Inside DATA/BDAT: when the body must be complete (ServerTimeouts::min_data_rate).
+    RequestDeadline data_deadline(config.timeouts.min_data_rate);
     session.start();
     for (;;) {
         while (auto action = session.poll()) {
@@ -287,6 +341,12 @@ asio::awaitable<void> SmtpServer::Impl::serve(Worker& worker, tcp::socket socket
                     if (config.on_message) config.on_message(std::move(message), stream.tls());
                     break;
                 }
+                case smtp::ServerSession::Action::body_begin:
+                case smtp::ServerSession::Action::body_chunk:
+                case smtp::ServerSession::Action::body_end:
+                case smtp::ServerSession::Action::body_abort:
+                    body.handle(session, *action);
+                    break;
                 case smtp::ServerSession::Action::close:
                     co_await flush(stream, session.output());
                     stream.expires_after(config.timeouts.shutdown_grace);
@@ -325,13 +385,17 @@ asio::awaitable<void> SmtpServer::Impl::serve(Worker& worker, tcp::socket socket
         }
         switch (session.waiting_for()) {
             case smtp::ServerSession::Waiting::data:
-            case smtp::ServerSession::Waiting::bdat_chunk:
-                stream.expires_after(config.timeouts.data);
+            case smtp::ServerSession::Waiting::bdat_chunk: {
+                auto now = Clock::now();
+                stream.expires_after(
+                    data_deadline.before_read(now, wait_limit(config.timeouts.data)) - now);
                 break;
+            }
             default:
+                data_deadline.reset();
                 // The command timeout runs from the start of a command line: a client that
                 // drips one byte at a time (slowloris) does not get it extended.
-                if (!session.mid_line()) stream.expires_after(config.timeouts.command);
+                if (!session.mid_line()) stream.expires_after(wait_limit(config.timeouts.command));
                 break;
         }
         boost::system::error_code ec;
@@ -349,6 +413,9 @@ asio::awaitable<void> SmtpServer::Impl::serve(Worker& worker, tcp::socket socket
             stream.close();  // the client went away
             co_return;
         }
+        // Postfix's per-request deadline: what the client sent buys it time in proportion, so
+        // the deadline moves with honest progress and hardly at all with a drip.
+        data_deadline.received(n);
         end = n;
     }
 }
@@ -364,6 +431,12 @@ void SmtpServer::start() {
     auto& impl = *impl_;
     if (impl.started) return;
     unsigned threads = std::max(1u, impl.config.threads);
+    impl.governor = std::make_unique<ConnectionGovernor>(
+        GovernorLimits{.max_connections = impl.config.max_connections,
+                       .max_per_client = impl.config.client_limits.max_connections,
+                       .max_rate_per_client = impl.config.client_limits.max_rate,
+                       .grouping = impl.config.client_limits.grouping},
+        &DescriptorBudget::process());
     for (unsigned i = 0; i < threads; ++i)
         impl.workers.push_back(std::make_unique<Worker>());
     for (const auto& listener : impl.config.listeners) {
@@ -396,7 +469,7 @@ void SmtpServer::start() {
             asio::co_spawn(
                 worker->context,
                 impl.accept_loop(*worker, *worker->acceptors[i], impl.config.listeners[i]),
-                asio::detached);
+                log::spawn_handler("smtp.listener"));
         }
         worker->thread = std::thread([w = worker.get()] { w->context.run(); });
     }

@@ -15,7 +15,9 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/context.hpp>
 
+#include "harness/net/connection_governor.hpp"
 #include "harness/net/smtp_stream.hpp"
+#include "harness/smtp/body_sink.hpp"
 #include "harness/smtp/server_session.hpp"
 
 namespace relaylab::net {
@@ -27,6 +29,25 @@ struct ServerTimeouts {
     std::chrono::milliseconds tls_handshake{std::chrono::seconds(60)};
     std::chrono::milliseconds write{std::chrono::minutes(5)};
     std::chrono::milliseconds shutdown_grace{std::chrono::seconds(2)};  // flushing 421 on stop
+    // Command and data waits while the server is under stress (three quarters of its
+    // connection budget or of the process's descriptor budget in use): Postfix's
+    // smtpd_timeout = ${stress?10}{300}. The shorter of this and the normal timeout applies.
+    std::chrono::milliseconds stress{std::chrono::seconds(10)};
+    // Inside DATA and BDAT the data timeout is a deadline for the whole request, extended by
+    // one second per min_data_rate bytes received, never beyond `data` from now (Postfix's
+    // smtpd_per_request_deadline with smtpd_min_data_rate, default 500): a client that drips
+    // bytes is cut off, a slow but honest one is not. 0: the data timeout restarts on every
+    // read (the pre-deadline behaviour).
+    std::uint32_t min_data_rate = 500;  // bytes per second
+};
+
+// What one client (an address, or a subnet with `grouping`) may have of a server.
+struct ClientLimits {
+    // Concurrent connections: default half of the server's max_connections (see
+    // GovernorLimits); 0: no per-client limit. Beyond: 421 4.7.0.
+    std::size_t max_connections = static_cast<std::size_t>(-1);
+    std::uint32_t max_rate = 0;  // new connections per minute; 0: off. Beyond: 421 4.7.0.
+    ClientGrouping grouping;
 };
 
 struct ListenerConfig {
@@ -50,12 +71,18 @@ struct SmtpServerConfig {
     std::shared_ptr<boost::asio::ssl::context> tls;  // needed for STARTTLS or implicit TLS
     ServerTimeouts timeouts;
     std::size_t max_connections = 1000;  // beyond: 421 4.7.0 and close
+    ClientLimits client_limits;          // per client, within max_connections
     unsigned threads = 1;                // io_contexts, each with its own listener socket
     // Called for every phase in session.decisions; may wait (delays, disk writes).
     std::function<boost::asio::awaitable<smtp::Decision>(DecisionContext&)> decide;
     // Called for each accepted message when Phase::data_end is not decided. Runs on an io
     // thread: keep it short and thread-safe.
     std::function<void(smtp::ReceivedMessage&&, const TlsInfo&)> on_message;
+    // Streams each message's content to a sink made per connection (a relay's spool writer;
+    // see smtp/body_sink.hpp), chunk by chunk as it arrives. Empty: content is collected in
+    // memory (bounded by session.max_stored_size) and reaches the data_end decision and
+    // on_message in ReceivedMessage::content. Sink calls run on the connection's io thread.
+    std::function<std::unique_ptr<smtp::BodySink>(const smtp::ConnectionInfo&)> body_sink;
     // Observer factory for transcripts; may be empty.
     std::function<std::unique_ptr<smtp::SessionObserver>(const smtp::ConnectionInfo&)> observe;
     // Called once when a connection that got a session ends, for any reason, after the session
@@ -72,7 +99,9 @@ struct SmtpServerConfig {
 
 struct ServerStats {
     std::atomic<std::uint64_t> connections{0};
-    std::atomic<std::uint64_t> refused_connections{0};  // over max_connections
+    std::atomic<std::uint64_t> refused_connections{0};         // over any connection limit
+    std::atomic<std::uint64_t> refused_client_connections{0};  // of those: per-client limits
+    std::atomic<std::uint64_t> accept_failures{0};  // accept() errors (EMFILE...), backed off
     std::atomic<std::uint64_t> messages{0};
     std::atomic<std::uint64_t> bytes{0};
     std::atomic<std::uint64_t> timeouts{0};

@@ -137,8 +137,49 @@ std::string_view describe(PathError error) {
             return "null address not allowed here";
         case PathError::non_ascii:
             return "non-ASCII address without SMTPUTF8";
+        case PathError::invalid_utf8:
+            return "address is not valid UTF-8";
     }
     return "malformed address";
+}
+
+bool is_valid_utf8(std::string_view text) {
+    std::size_t i = 0;
+    while (i < text.size()) {
+        auto c = static_cast<unsigned char>(text[i]);
+        if (c < 0x80) {
+            ++i;
+            continue;
+        }
+        // RFC 3629 4: the lead octet fixes the length and the range of the second octet, which
+        // is what excludes overlongs (E0 80..9F, F0 80..8F), surrogates (ED A0..BF) and code
+        // points past U+10FFFF (F4 90..BF, F5..FF); C0 and C1 are never valid.
+        std::size_t length = 0;
+        unsigned char low = 0x80;
+        unsigned char high = 0xBF;
+        if (c >= 0xC2 && c <= 0xDF) {
+            length = 2;
+        } else if (c >= 0xE0 && c <= 0xEF) {
+            length = 3;
+            if (c == 0xE0) low = 0xA0;
+            if (c == 0xED) high = 0x9F;
+        } else if (c >= 0xF0 && c <= 0xF4) {
+            length = 4;
+            if (c == 0xF0) low = 0x90;
+            if (c == 0xF4) high = 0x8F;
+        } else {
+            return false;
+        }
+        if (text.size() - i < length) return false;
+        auto second = static_cast<unsigned char>(text[i + 1]);
+        if (second < low || second > high) return false;
+        for (std::size_t k = 2; k < length; ++k) {
+            auto next = static_cast<unsigned char>(text[i + k]);
+            if (next < 0x80 || next > 0xBF) return false;
+        }
+        i += length;
+    }
+    return true;
 }
 
 bool is_valid_domain(std::string_view domain, bool allow_utf8) {
@@ -222,6 +263,13 @@ PathResult parse_path(std::string_view text, const PathOptions& options) {
     if (contains_non_ascii(inner)) {
         if (!options.allow_utf8) {
             result.error = PathError::non_ascii;
+            return result;
+        }
+        // RFC 6531 3.3 extends the Mailbox grammar with UTF8-non-ascii (RFC 6532 3.1), which is
+        // well-formed UTF-8 only (RFC 3629 4): anything else is a syntax error, refused with the
+        // address syntax codes of RFC 3463 (501 5.1.7 sender, 501 5.1.3 recipient).
+        if (!is_valid_utf8(inner)) {
+            result.error = PathError::invalid_utf8;
             return result;
         }
         result.path.utf8 = true;

@@ -35,6 +35,7 @@ enum class PathError {
     path_too_long,        // over 256 octets (4.5.3.1.3)
     null_not_allowed,     // "<>" where a recipient is needed
     non_ascii,            // UTF-8 without SMTPUTF8
+    invalid_utf8,         // non-ASCII octets that are not well-formed UTF-8 (RFC 3629 4)
 };
 std::string_view describe(PathError error);
 
@@ -54,6 +55,9 @@ struct PathResult {
 PathResult parse_path(std::string_view text, const PathOptions& options);
 
 bool is_valid_domain(std::string_view domain, bool allow_utf8 = false);
+// Well-formed UTF-8 as RFC 3629 section 4 defines it: no overlong forms, no surrogates
+// (U+D800..U+DFFF), nothing above U+10FFFF, no stray continuation or truncated sequence.
+bool is_valid_utf8(std::string_view text);
 bool is_valid_address_literal(std::string_view literal);  // with brackets
 
 }  // namespace relaylab::smtp

@@ -254,6 +254,12 @@ Parsed<RcptCommand> parse_rcpt(std::string_view args, const EnabledParams& enabl
         if (p.keyword == "NOTIFY" && enabled.dsn) {
             if (!p.has_value) return syntax("Bad NOTIFY value");
             std::string_view list = p.value;
+            // RFC 3461 4.1: NOTIFY="NEVER" / 1#notify-list-element: every element is a keyword,
+            // so an empty one (a leading, doubled or trailing comma) is a syntax error.
+            if (list.empty() || list.front() == ',' || list.back() == ',' ||
+                list.find(",,") != std::string_view::npos) {
+                return syntax("Bad NOTIFY value");
+            }
             while (!list.empty()) {
                 auto comma = list.find(',');
                 std::string_view item = list.substr(0, comma);

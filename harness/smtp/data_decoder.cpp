@@ -26,19 +26,22 @@ DataDecoder::DataDecoder(BareNewlinePolicy policy, std::size_t max_text_line,
 void DataDecoder::reset() {
     state_ = State::line_start;
     content_.clear();
+    out_ = &content_;
     size_ = 0;
     oversize_ = false;
     line_length_ = 0;
     line_counted_long_ = false;
-    previous_ = '\n';
-    before_previous_ = '\r';
+    line_dots_ = 0;
+    line_nuls_ = 0;
+    line_other_ = false;
+    line_began_bare_ = false;
     findings_ = {};
 }
 
 void DataDecoder::emit(const char* data, std::size_t size) {
     size_ += size;
     if (max_size_ != 0 && size_ > max_size_) oversize_ = true;
-    if (keep_content_ && !oversize_) content_.append(data, size);
+    if (keep_content_ && !oversize_) out_->append(data, size);
 }
 
 // A bare LF or CR: stored by policy. Under `reject` the bytes are kept as they came; the
@@ -54,6 +57,7 @@ void DataDecoder::emit_newline(char bare) {
     } else {
         emit(bare);
     }
+    end_line(true, bare);
 }
 
 void DataDecoder::count_line(std::size_t octets) {
@@ -65,7 +69,42 @@ void DataDecoder::count_line(std::size_t octets) {
     }
 }
 
-DataDecoder::Result DataDecoder::feed(std::string_view data) {
+void DataDecoder::note_line_octets(const char* data, std::size_t size) {
+    if (line_other_) return;
+    for (std::size_t i = 0; i < size; ++i) {
+        if (data[i] == '.') {
+            ++line_dots_;
+        } else if (data[i] == '\0') {
+            ++line_nuls_;
+        } else {
+            line_other_ = true;
+            return;
+        }
+    }
+}
+
+// Every line end but the real end of data passes here. A line that is one "." (NULs aside) is
+// an end of data to some receiver whenever a delimiter around it is not CRLF (<LF>.<LF>,
+// <CRLF>.<CR>, ...) or it holds a NUL: receivers that drop NULs see <CRLF>.<NUL><CRLF> as
+// <CRLF>.<CRLF> (the SMTP smuggling variants of 2023).
+void DataDecoder::end_line(bool bare, char delimiter) {
+    if (!line_other_ && line_dots_ == 1 && (bare || line_began_bare_ || line_nuls_ > 0)) {
+        ++findings_.eod_lookalikes;
+    }
+    line_dots_ = 0;
+    line_nuls_ = 0;
+    line_other_ = false;
+    line_began_bare_ = bare;
+    // A bare LF ends a line for the long-line limit as it does for most receivers (and a bare
+    // CR too when it is stored as CRLF); a bare CR kept as it came stays inside its line.
+    if (!bare || delimiter == '\n' || policy_ == BareNewlinePolicy::normalize) {
+        line_length_ = 0;
+        line_counted_long_ = false;
+    }
+}
+
+DataDecoder::Result DataDecoder::feed(std::string_view data, std::string& out) {
+    out_ = &out;
     const char* p = data.data();
     const char* end = p + data.size();
     while (p < end) {
@@ -75,10 +114,10 @@ DataDecoder::Result DataDecoder::feed(std::string_view data) {
             while (run < end && *run != '\r' && *run != '\n' && *run != '\0')
                 ++run;
             if (run != p) {
-                emit(p, static_cast<std::size_t>(run - p));
-                count_line(static_cast<std::size_t>(run - p));
-                before_previous_ = run - p >= 2 ? run[-2] : previous_;
-                previous_ = run[-1];
+                auto length = static_cast<std::size_t>(run - p);
+                emit(p, length);
+                count_line(length);
+                note_line_octets(p, length);
                 p = run;
                 continue;
             }
@@ -87,17 +126,13 @@ DataDecoder::Result DataDecoder::feed(std::string_view data) {
         switch (state_) {
             case State::line_start:
                 if (c == '.') {
+                    ++line_dots_;  // the stuffing dot is no content, but part of the line's shape
                     state_ = State::dot;
                     break;
                 }
                 state_ = State::mid_line;
                 [[fallthrough]];
             case State::mid_line:
-                if ((c == '\r' || c == '\n') && previous_ == '.' &&
-                    (before_previous_ == '\r' || before_previous_ == '\n')) {
-                    // "." after a bare newline: <LF>.<CRLF>, <LF>.<LF>, <CR>.<CR>, ...
-                    ++findings_.eod_lookalikes;
-                }
                 if (c == '\r') {
                     state_ = State::cr;
                 } else if (c == '\n') {
@@ -106,14 +141,14 @@ DataDecoder::Result DataDecoder::feed(std::string_view data) {
                     if (c == '\0') ++findings_.nul;
                     emit(c);
                     count_line(1);
+                    note_line_octets(&c, 1);
                 }
                 break;
             case State::cr:
                 if (c == '\n') {
                     emit("\r\n", 2);
                     state_ = State::line_start;
-                    line_length_ = 0;
-                    line_counted_long_ = false;
+                    end_line(false, '\n');
                     break;
                 }
                 emit_newline('\r');
@@ -128,11 +163,11 @@ DataDecoder::Result DataDecoder::feed(std::string_view data) {
                 // RFC 5321 4.5.2: a leading period is deleted; what follows is content.
                 state_ = State::mid_line;
                 if (c == '\n') {
-                    ++findings_.eod_lookalikes;  // <CRLF>.<LF>
-                    emit_newline('\n');
+                    emit_newline('\n');  // <CRLF>.<LF>: a look-alike, counted by end_line
                 } else if (c == '.') {
                     emit('.');
                     count_line(1);
+                    note_line_octets(&c, 1);
                 } else {
                     --p;
                     continue;
@@ -143,14 +178,12 @@ DataDecoder::Result DataDecoder::feed(std::string_view data) {
                     state_ = State::line_start;
                     return {static_cast<std::size_t>(p - data.data()), true};
                 }
-                ++findings_.eod_lookalikes;  // <CRLF>.<CR> followed by something else
+                // <CRLF>.<CR> followed by something else: a look-alike, counted by end_line.
                 emit_newline('\r');
                 state_ = State::mid_line;
                 --p;
                 continue;
         }
-        before_previous_ = previous_;
-        previous_ = c;
     }
     return {data.size(), false};
 }

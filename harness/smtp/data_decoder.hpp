@@ -25,7 +25,9 @@ struct DataFindings {
     std::uint64_t nul = 0;
     std::uint64_t long_lines = 0;  // lines over the text-line limit
     // "." alone on a line where a delimiter is not CRLF: <LF>.<LF>, <CRLF>.<LF>, <LF>.<CRLF>,
-    // <CR>.<CR>, ... Each is an end of data to some receiver and message content to us.
+    // <CR>.<CR>, ...; or "." with NULs beside it (<CRLF>.<NUL><CRLF>), which receivers that
+    // drop NULs read as <CRLF>.<CRLF>. Each is an end of data to some receiver and message
+    // content to us.
     std::uint64_t eod_lookalikes = 0;
     bool bare_newlines() const { return bare_lf + bare_cr > 0; }
 };
@@ -41,7 +43,11 @@ class DataDecoder {
         std::size_t consumed = 0;  // bytes of the input used; the rest follows the end of data
         bool done = false;         // the end of data was seen
     };
-    Result feed(std::string_view data);
+    // Decoded content is appended to content().
+    Result feed(std::string_view data) { return feed(data, content_); }
+    // Decoded content is appended to `out` instead (the session's body chunk buffer): the
+    // decoder itself then holds nothing but its state, whatever the message size.
+    Result feed(std::string_view data, std::string& out);
 
     std::string& content() { return content_; }   // unstuffed, as stored
     std::uint64_t size() const { return size_; }  // unstuffed octets, stored or not
@@ -56,6 +62,8 @@ class DataDecoder {
     void emit(char c) { emit(&c, 1); }
     void emit_newline(char bare);
     void count_line(std::size_t octets);
+    void note_line_octets(const char* data, std::size_t size);
+    void end_line(bool bare, char delimiter);
 
     BareNewlinePolicy policy_;
     std::size_t max_text_line_;
@@ -64,12 +72,17 @@ class DataDecoder {
 
     State state_ = State::line_start;
     std::string content_;
+    std::string* out_ = &content_;
     std::uint64_t size_ = 0;
     bool oversize_ = false;
     std::size_t line_length_ = 0;
     bool line_counted_long_ = false;
-    char previous_ = '\n';  // raw byte before the current one ('\n': start of data)
-    char before_previous_ = '\r';
+    // The shape of the current line, for the end-of-data look-alikes: raw dots (the stuffing
+    // dot included), NULs, anything else, and whether the line began after a bare newline.
+    std::size_t line_dots_ = 0;
+    std::size_t line_nuls_ = 0;
+    bool line_other_ = false;
+    bool line_began_bare_ = false;
     DataFindings findings_;
 };
 

@@ -24,6 +24,14 @@ std::size_t framer_limit(const ServerConfig& config) {
                                           : std::max(config.max_command_line, limits::auth_line);
 }
 
+// What the session keeps of one message: the advertised SIZE limit and the storage cap, each
+// 0 for none, whichever is smaller.
+std::uint64_t store_limit(const ServerConfig& config) {
+    if (config.max_message_size == 0) return config.max_stored_size;
+    if (config.max_stored_size == 0) return config.max_message_size;
+    return std::min(config.max_message_size, config.max_stored_size);
+}
+
 }  // namespace
 
 std::string_view to_string(Phase phase) {
@@ -52,7 +60,7 @@ ServerSession::ServerSession(const ServerConfig& config, ConnectionInfo info)
     : config_(config),
       info_(std::move(info)),
       framer_(framer_limit(config)),
-      decoder_(config.bare_newline, config.max_text_line, config.max_message_size,
+      decoder_(config.bare_newline, config.max_text_line, store_limit(config),
                config.keep_content) {
     tls_active_ = info_.tls;
 }
@@ -63,29 +71,47 @@ void ServerSession::start() {
 
 std::size_t ServerSession::feed(std::string_view data) {
     // An accepted message waits in message_ until the shell polls Action::message: reading on
-    // would let a pipelined next transaction (RFC 2920 3.1, RFC 3030 2) overwrite it.
-    auto message_waiting = [this] {
-        return std::find(actions_.begin(), actions_.end(), Action::message) != actions_.end();
+    // would let a pipelined next transaction (RFC 2920 3.1, RFC 3030 2) overwrite it. Body
+    // actions are handled before more input too, so the sink sees the envelope of its own
+    // message at body_begin and takes each chunk before the next one is decoded.
+    auto shell_first = [this] {
+        return std::any_of(actions_.begin(), actions_.end(), [](Action action) {
+            return action == Action::message || action == Action::body_begin ||
+                   action == Action::body_chunk || action == Action::body_end ||
+                   action == Action::body_abort;
+        });
     };
+    // The last body chunk has been polled, and so read: its buffer is reused.
+    if (!body_chunk_queued_) body_.clear();
     std::size_t consumed = 0;
-    while (consumed < data.size() && !pending_ && !closing_ && !message_waiting()) {
+    while (consumed < data.size() && !pending_ && !closing_ && !body_end_pending_ &&
+           !shell_first()) {
         std::string_view rest = data.substr(consumed);
         if (state_ == State::greeting || state_ == State::tls_pending || state_ == State::closed) {
             break;
         }
         if (state_ == State::data) {
-            auto result = decoder_.feed(rest);
+            bool was_oversize = decoder_.oversize();
+            auto result = decoder_.feed(rest.substr(0, limits::body_chunk), body_);
             consumed += result.consumed;
+            if (decoder_.oversize() && !was_oversize) {
+                abort_body();  // over the limit: nothing more is kept; 552 after the data
+            } else {
+                queue_body_chunk();
+            }
             if (result.done) finish_data();
         } else if (state_ == State::bdat) {
-            auto take =
-                static_cast<std::size_t>(std::min<std::uint64_t>(chunk_remaining_, rest.size()));
+            auto take = static_cast<std::size_t>(std::min<std::uint64_t>(
+                chunk_remaining_, std::min(rest.size(), limits::body_chunk)));
             if (!chunk_error_) {
                 message_.size += take;
-                if (config_.max_message_size != 0 && message_.size > config_.max_message_size) {
+                std::uint64_t limit = store_limit(config_);
+                if (limit != 0 && message_.size > limit) {
                     chunk_error_ = make_reply(552, "5.3.4", "Error: message file too big");
+                    abort_body();
                 } else if (config_.keep_content) {
-                    message_.content.append(rest.substr(0, take));
+                    body_.append(rest.substr(0, take));
+                    queue_body_chunk();
                 }
             }
             chunk_remaining_ -= take;
@@ -104,12 +130,13 @@ std::optional<ServerSession::Action> ServerSession::poll() {
     if (actions_.empty()) return std::nullopt;
     Action action = actions_.front();
     actions_.pop_front();
+    if (action == Action::body_chunk) body_chunk_queued_ = false;
     return action;
 }
 
 ServerSession::Waiting ServerSession::waiting_for() const {
     if (closing_) return Waiting::nothing;
-    if (pending_ || state_ == State::greeting) return Waiting::shell;
+    if (pending_ || body_end_pending_ || state_ == State::greeting) return Waiting::shell;
     switch (state_) {
         case State::data:
             return Waiting::data;
@@ -156,6 +183,7 @@ void ServerSession::error_reply(int code, std::string_view enhanced, std::string
 
 void ServerSession::close_with(int code, std::string_view enhanced, std::string_view text) {
     if (closing_) return;
+    if (body_state_ != BodyState::none) abort_body();  // e.g. a timeout mid-DATA
     reply(code, enhanced, text);
     closing_ = true;
     state_ = State::closed;
@@ -171,6 +199,7 @@ void ServerSession::shutting_down() {
 }
 
 void ServerSession::reset_transaction() {
+    if (body_state_ != BodyState::none) abort_body();
     in_transaction_ = false;
     envelope_ = Envelope{};
     chunking_used_ = false;
@@ -222,6 +251,7 @@ void ServerSession::decide(const Decision& decision) {
     pending_ = false;
     if (closing_) return;  // timed out or shut down while the shell decided: say nothing more
     if (decision.silent) {
+        if (body_state_ != BodyState::none) abort_body();
         closing_ = true;
         state_ = State::closed;
         actions_.push_back(Action::close);
@@ -229,6 +259,7 @@ void ServerSession::decide(const Decision& decision) {
     }
     proceed(pending_phase_, decision.reply ? *decision.reply : pending_default_);
     if (decision.disconnect && !closing_) {
+        if (body_state_ != BodyState::none) abort_body();
         closing_ = true;
         state_ = State::closed;
         actions_.push_back(Action::close);
@@ -272,7 +303,11 @@ void ServerSession::proceed(Phase phase, const Reply& r) {
         case Phase::data:
             if (pending_bdat_) {
                 // No reply yet: the answer to a BDAT comes after its chunk.
-                if (!r.positive() && r.code != 354) chunk_error_ = r;
+                if (!r.positive() && r.code != 354) {
+                    chunk_error_ = r;
+                } else {
+                    begin_body();
+                }
                 state_ = State::bdat;
                 if (chunk_remaining_ == 0) finish_bdat_chunk();
                 break;
@@ -281,17 +316,19 @@ void ServerSession::proceed(Phase phase, const Reply& r) {
             if (r.code == 354) {
                 state_ = State::data;
                 decoder_.reset();
+                begin_body();
             }
             break;
         case Phase::data_end:
             reply(r);
             if (r.positive()) {
+                body_state_ = BodyState::none;  // the sink's finish stands
                 ++messages_accepted_;
                 if (!is_decided(config_.decisions, Phase::data_end)) {
                     actions_.push_back(Action::message);
                 }
             }
-            reset_transaction();
+            reset_transaction();  // aborts the body when the final reply refused it
             break;
         case Phase::quit:
             reply(r);
@@ -487,8 +524,6 @@ void ServerSession::on_data(std::string_view args) {
 
 void ServerSession::finish_data() {
     state_ = State::command;
-    message_.content = std::move(decoder_.content());
-    decoder_.content() = std::string();
     message_.size = decoder_.size();
     message_.findings = decoder_.findings();
     if (decoder_.oversize()) {
@@ -508,13 +543,18 @@ void ServerSession::on_bdat(std::string_view args) {
     chunk_remaining_ = command.size;
     chunk_last_ = command.last;
     chunk_error_.reset();
+    chunk_keeps_transaction_ = false;
     // The chunk is consumed whatever happens, so the stream stays in step (RFC 3030 2).
     if (!config_.extensions.chunking || !esmtp_) {
+        // A command we never offered is refused like any unknown one: it must not end the
+        // transaction a DATA may still complete (RFC 5321 4.1.4, unrecognised commands).
         ++errors_;
         chunk_error_ = make_reply(502, "5.5.1", "Error: command not implemented");
+        chunk_keeps_transaction_ = true;
     } else if (!in_transaction_) {
         ++errors_;
         chunk_error_ = make_reply(503, "5.5.1", "Error: need MAIL command");
+        chunk_keeps_transaction_ = true;
     } else if (envelope_.recipients.empty()) {
         chunk_error_ = make_reply(554, "5.5.1", "Error: no valid recipients");
     }
@@ -534,7 +574,12 @@ void ServerSession::finish_bdat_chunk() {
     pending_bdat_ = false;
     if (chunk_error_) {
         Reply refusal = *chunk_error_;
-        reset_transaction();
+        if (chunk_keeps_transaction_) {
+            chunk_error_.reset();
+            chunk_keeps_transaction_ = false;
+        } else {
+            reset_transaction();
+        }
         reply(refusal);
         if (errors_ >= config_.max_errors && config_.max_errors != 0) {
             close_with(421, "4.7.0", config_.hostname + " Error: too many errors");
@@ -567,7 +612,55 @@ void ServerSession::finish_message(bool chunked) {
                          " octets (RFC 5321 4.5.3.1.6)");
     }
     message_.queue_id = next_queue_id();
+    if (body_state_ == BodyState::receiving) {
+        // The sink has the last word on keeping the message (a relay's spool write).
+        body_end_pending_ = true;
+        actions_.push_back(Action::body_end);
+        return;
+    }
     ask(Phase::data_end, make_reply(250, "2.0.0", "Ok: queued as " + message_.queue_id));
+}
+
+void ServerSession::body_finished(const std::optional<Reply>& refusal) {
+    if (!body_end_pending_) return;
+    body_end_pending_ = false;
+    if (closing_) return;  // timed out or shut down meanwhile: the close aborted the body
+    if (refusal) {
+        body_state_ = BodyState::none;  // the sink refused it itself: no abort follows
+        reset_transaction();
+        return reply(*refusal);
+    }
+    body_state_ = BodyState::finished;
+    ask(Phase::data_end, make_reply(250, "2.0.0", "Ok: queued as " + message_.queue_id));
+}
+
+void ServerSession::begin_body() {
+    if (body_state_ != BodyState::none) abort_body();
+    body_state_ = BodyState::receiving;
+    body_.clear();
+    actions_.push_back(Action::body_begin);
+}
+
+void ServerSession::queue_body_chunk() {
+    if (body_.empty() || body_chunk_queued_) return;
+    if (body_state_ != BodyState::receiving) {
+        body_.clear();
+        return;
+    }
+    body_chunk_queued_ = true;
+    actions_.push_back(Action::body_chunk);
+}
+
+void ServerSession::abort_body() {
+    // A chunk not yet polled never reaches the sink: nothing past the cap is handed on.
+    if (body_chunk_queued_) {
+        actions_.erase(std::remove(actions_.begin(), actions_.end(), Action::body_chunk),
+                       actions_.end());
+        body_chunk_queued_ = false;
+    }
+    body_.clear();
+    body_state_ = BodyState::none;
+    actions_.push_back(Action::body_abort);
 }
 
 void ServerSession::on_starttls(std::string_view args) {

@@ -61,10 +61,14 @@ struct ServerConfig {
     std::size_t max_command_line = limits::command_line;
     std::size_t max_text_line = limits::text_line;                  // 0: no limit
     std::uint64_t max_message_size = limits::default_message_size;  // 0: no limit
+    // Content kept per message whatever max_message_size says (it may be 0): over it the message
+    // gets 552 5.3.4 after its data and no more body chunks. 0: no cap, only for shells whose
+    // sink writes to disk (memory is bounded by the chunk size then).
+    std::uint64_t max_stored_size = limits::default_storage_cap;
     std::size_t max_recipients = limits::default_recipients;
     std::size_t max_errors = limits::default_error_limit;
     BareNewlinePolicy bare_newline = BareNewlinePolicy::reject;
-    bool keep_content = true;  // false: count and discard (a sink)
+    bool keep_content = true;  // false: count and discard (a sink): no body chunks
     unsigned decisions = 0;    // a mask of Phase values where the session asks the shell
 };
 
@@ -107,6 +111,11 @@ class ServerSession {
         start_tls,  // flush output, then do the TLS handshake and call tls_started()
         message,    // a message was accepted: take_message() (when data_end is not decided)
         close,      // flush output, then close the connection
+        // The body of a message, as BodyPump hands it to a BodySink (see body_sink.hpp):
+        body_begin,  // content starts: envelope() is complete
+        body_chunk,  // body() holds the next content; valid until the next feed()
+        body_end,    // end of data, the session's checks passed: answer body_finished()
+        body_abort,  // the message ended without being accepted
     };
 
     // What the session is waiting for, for the shell's per-phase timeouts.
@@ -127,6 +136,12 @@ class ServerSession {
     Phase pending_phase() const { return pending_phase_; }
     Reply default_reply() const { return pending_default_; }
     void decide(const Decision& decision);
+
+    // Content of Action::body_chunk (decoded: unstuffed, bare newlines per policy).
+    const std::string& body() const { return body_; }
+    // The answer to Action::body_end: nullopt goes on to the data_end reply (or decision); a
+    // reply refuses the message with it (the sink could not keep it).
+    void body_finished(const std::optional<Reply>& refusal);
 
     void tls_started();    // the handshake succeeded: the session starts over (RFC 3207 4.2)
     void timed_out();      // the shell's timer fired: 421 4.4.2 and close
@@ -186,6 +201,10 @@ class ServerSession {
     void finish_bdat_chunk();
     void finish_message(bool chunked);
     void finish_credentials(const Credentials& credentials);
+    void begin_body();
+    void queue_body_chunk();
+    void abort_body();
+    std::uint64_t stored_limit() const;
 
     // Decision plumbing: ask when the phase is in config.decisions, otherwise proceed at once.
     void ask(Phase phase, Reply default_reply);
@@ -227,11 +246,19 @@ class ServerSession {
     RcptParams pending_rcpt_params_;
     bool chunking_used_ = false;
     std::optional<Reply> chunk_error_;
+    bool chunk_keeps_transaction_ = false;  // the refused BDAT was no part of the transaction
     std::uint64_t chunk_remaining_ = 0;
     bool chunk_last_ = false;
     std::uint64_t transactions_ = 0;
     std::uint64_t messages_accepted_ = 0;
     ReceivedMessage message_;
+
+    // The body stream (Action::body_*).
+    enum class BodyState { none, receiving, finished };
+    BodyState body_state_ = BodyState::none;
+    std::string body_;
+    bool body_chunk_queued_ = false;
+    bool body_end_pending_ = false;
 
     // A decision in progress.
     bool pending_ = false;

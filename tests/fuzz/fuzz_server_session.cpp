@@ -3,6 +3,9 @@
 // Invariants: feed never consumes more than it was given; when it consumes less, the session has
 // an action for the shell or is closed (it never stalls); everything it writes is well-formed
 // reply lines (the strict ReplyParser takes them all); a closed session reads and writes nothing.
+// The body stream: the sink sees begin, append*, then exactly one finish or abort (an abort may
+// follow a finish the final reply refused), never more content than the storage limit, chunks
+// of bounded size, and an accepted message's content is all of its octets.
 #include <fuzzer/FuzzedDataProvider.h>
 
 #include <cstdint>
@@ -10,6 +13,7 @@
 #include <cstdlib>
 #include <string>
 
+#include "harness/smtp/body_pump.hpp"
 #include "harness/smtp/reply.hpp"
 #include "harness/smtp/server_session.hpp"
 
@@ -50,9 +54,63 @@ Decision make_decision(FuzzedDataProvider& in) {
     return decision;
 }
 
+// Checks the call order of body_sink.hpp and the bounds on what it is given.
+class CheckingSink : public relaylab::smtp::BodySink {
+  public:
+    explicit CheckingSink(std::uint64_t limit) : limit_(limit) {}
+    void begin(const relaylab::smtp::Envelope& envelope) override {
+        check(state_ != State::receiving, "begin while a body is open");
+        check(!envelope.recipients.empty(), "body begins without a recipient");
+        state_ = State::receiving;
+        content_.clear();
+    }
+    void append(std::string_view chunk) override {
+        check(state_ == State::receiving, "append outside a body");
+        check(!chunk.empty(), "empty chunk");
+        check(chunk.size() <= 2 * relaylab::smtp::limits::body_chunk, "chunk over the bound");
+        content_.append(chunk);
+        check(limit_ == 0 || content_.size() <= limit_, "sink got more than the storage limit");
+    }
+    std::optional<relaylab::smtp::Reply> finish(relaylab::smtp::ReceivedMessage& m) override {
+        check(state_ == State::receiving, "finish outside a body");
+        check(!m.queue_id.empty(), "finish without a queue id");
+        m.content = std::move(content_);
+        content_.clear();
+        state_ = refuse_next ? State::idle : State::finished;
+        if (refuse_next) return relaylab::smtp::make_reply(451, "4.3.0", "spool failed");
+        return std::nullopt;
+    }
+    void abort() override {
+        check(state_ != State::idle, "abort without a body");
+        state_ = State::idle;
+    }
+    bool refuse_next = false;
+
+  private:
+    enum class State { idle, receiving, finished };
+    std::uint64_t limit_;
+    State state_ = State::idle;
+    std::string content_;
+};
+
+std::uint64_t storage_limit(const relaylab::smtp::ServerConfig& config) {
+    if (config.max_message_size == 0) return config.max_stored_size;
+    if (config.max_stored_size == 0) return config.max_message_size;
+    return std::min(config.max_message_size, config.max_stored_size);
+}
+
 struct Run {
+    Run(const relaylab::smtp::ServerConfig& config, relaylab::smtp::ConnectionInfo info)
+        : session(config, std::move(info)),
+          sink(storage_limit(config)),
+          pump(sink),
+          keep_content(config.keep_content) {}
+
     ServerSession session;
     ReplyParser replies;
+    CheckingSink sink;
+    relaylab::smtp::BodyPump pump;
+    bool keep_content;
     bool discard_rest = false;  // set by start_tls: what followed STARTTLS is dropped
 
     // Checks and drops what the session wrote.
@@ -85,9 +143,21 @@ struct Run {
                 case ServerSession::Action::message: {
                     auto message = session.take_message();
                     check(message.size >= message.content.size(), "message size below content");
+                    if (keep_content) {
+                        check(message.content.size() == message.size, "content lost octets");
+                    }
                     break;
                 }
                 case ServerSession::Action::close:
+                    break;
+                case ServerSession::Action::body_end:
+                    sink.refuse_next = in.ConsumeIntegralInRange<int>(0, 7) == 0;
+                    pump.handle(session, *action);
+                    break;
+                case ServerSession::Action::body_begin:
+                case ServerSession::Action::body_chunk:
+                case ServerSession::Action::body_abort:
+                    pump.handle(session, *action);
                     break;
             }
             take_output();
@@ -111,6 +181,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     config.bare_newline =
         static_cast<relaylab::smtp::BareNewlinePolicy>(in.ConsumeIntegralInRange<int>(0, 2));
     config.max_message_size = in.ConsumeIntegralInRange<std::uint64_t>(0, 4096);
+    config.max_stored_size = in.ConsumeIntegralInRange<std::uint64_t>(0, 4096);
     config.max_recipients = in.ConsumeIntegralInRange<std::size_t>(0, 8);
     config.max_errors = in.ConsumeIntegralInRange<std::size_t>(0, 20);
     config.max_text_line = in.ConsumeBool() ? 0 : in.ConsumeIntegralInRange<std::size_t>(1, 1000);
@@ -118,7 +189,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     config.extensions.enhanced_status_codes = in.ConsumeBool();
     bool implicit_tls = in.ConsumeBool();
 
-    Run run{ServerSession(config, {"F", "127.0.0.1", 1, implicit_tls}), ReplyParser()};
+    Run run(config, {"F", "127.0.0.1", 1, implicit_tls});
     run.session.start();
     run.take_output();
     bool ignored = false;

@@ -43,6 +43,7 @@ TEST_CASE("a pipelined group gets all its replies in order", "[integration]") {
 TEST_CASE("connections beyond the limit get 421", "[integration]") {
     auto config = sink_config();
     config.max_connections = 2;
+    config.client_limits.max_connections = 0;  // all from 127.0.0.1; default would be 1
     net::SmtpServer server(config);
     server.start();
     auto first = test::RawSocket::connect(server.port());
@@ -54,6 +55,23 @@ TEST_CASE("connections beyond the limit get 421", "[integration]") {
     CHECK(third.closed_by_peer());
     server.stop();
     CHECK(server.stats().refused_connections.load() == 1);
+}
+
+TEST_CASE("by default one client holds at most half the connections", "[integration]") {
+    auto config = sink_config();
+    config.max_connections = 4;
+    net::SmtpServer server(config);
+    server.start();
+    auto first = test::RawSocket::connect(server.port());
+    auto second = test::RawSocket::connect(server.port());
+    CHECK_THAT(first.read_until("\r\n"), Catch::StartsWith("220 "));
+    CHECK_THAT(second.read_until("\r\n"), Catch::StartsWith("220 "));
+    auto third = test::RawSocket::connect(server.port());
+    CHECK_THAT(third.read_until("\r\n"),
+               Catch::StartsWith("421 4.7.0") && Catch::Contains("too many connections from"));
+    CHECK(third.closed_by_peer());
+    server.stop();
+    CHECK(server.stats().refused_client_connections.load() == 1);
 }
 
 TEST_CASE("a slowloris client is cut off by the command timeout", "[integration]") {

@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include "behaviour_fixture.hpp"
+#include "fake-mx/behaviour/greylist_table.hpp"
 
 using namespace relaylab;
 using namespace relaylab::fakemx;
@@ -79,4 +80,42 @@ TEST_CASE("greylist: a custom reply", "[greylist]") {
     auto out = engine.decide(s.at(Phase::rcpt), t0);
     REQUIRE(out.reply);
     CHECK(out.reply->summary() == "450 4.2.0 Greylisted for 192.0.2.10, come back later");
+}
+
+TEST_CASE("greylist: lookup_by_subnet recognises a retry from another address of the pool",
+          "[greylist]") {
+    auto exact = engine_from(greylist_json);
+    auto subnet = engine_from(R"({"greylist": {"min_retry_s": 300, "max_retry_s": 3600,
+                                               "lookup_by_subnet": true}})");
+    Session first;
+    first.client_ip = "192.0.2.10";
+    Session retry = first;
+    retry.client_ip = "192.0.2.77";  // same /24
+    Session elsewhere = first;
+    elsewhere.client_ip = "192.0.3.10";
+    CHECK(code_of(exact.decide(first.at(Phase::rcpt), t0)) == 451);
+    CHECK(code_of(exact.decide(retry.at(Phase::rcpt), t0 + seconds(400))) == 451);
+    CHECK(code_of(subnet.decide(first.at(Phase::rcpt), t0)) == 451);
+    CHECK(code_of(subnet.decide(retry.at(Phase::rcpt), t0 + seconds(400))) == 0);
+    CHECK(code_of(subnet.decide(elsewhere.at(Phase::rcpt), t0 + seconds(400))) == 451);
+
+    Session v6;
+    v6.client_ip = "2001:db8:1:2::10";
+    Session v6_retry = v6;
+    v6_retry.client_ip = "2001:db8:1:2:aaaa::99";
+    CHECK(code_of(subnet.decide(v6.at(Phase::rcpt), t0)) == 451);
+    CHECK(code_of(subnet.decide(v6_retry.at(Phase::rcpt), t0 + seconds(400))) == 0);
+}
+
+TEST_CASE("greylist: the client key by subnet", "[greylist]") {
+    CHECK(greylist_client("192.0.2.77", false) == "192.0.2.77");
+    CHECK(greylist_client("192.0.2.77", true) == "192.0.2.0/24");
+    CHECK(greylist_client("::ffff:192.0.2.77", true) == "192.0.2.0/24");
+    CHECK(greylist_client("2001:db8:1:2:aaaa::99", true) == "2001:db8:1:2::/64");
+    CHECK(greylist_client("not-an-ip", true) == "not-an-ip");
+}
+
+TEST_CASE("greylist: lookup_by_subnet must be a boolean", "[greylist]") {
+    CHECK_THROWS_WITH(behaviour_from(R"({"greylist": {"lookup_by_subnet": "yes"}})"),
+                      Catch::Contains("lookup_by_subnet") && Catch::Contains("true or false"));
 }

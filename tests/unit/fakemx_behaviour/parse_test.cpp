@@ -118,6 +118,8 @@ TEST_CASE("mistakes name the JSON pointer", "[parse][errors]") {
         {"not an object", "[]", "/: must be an object"},
         {"unknown top-level key", R"({"rulez": []})", "/rulez: unknown key"},
         {"wrong type", R"({"require_tls": "yes"})", "/require_tls: must be true or false"},
+        {"unknown bare_newline", R"({"bare_newline": "strip"})",
+         "/bare_newline: must be \"reject\", \"normalize\" or \"accept\""},
         {"negative size", R"({"max_message_size": -1})", "/max_message_size: must be an integer"},
         {"unknown phase", R"({"rules": [{"phase": "foo", "accept": true}]})",
          "/rules/0/phase: unknown value \"foo\""},
@@ -233,6 +235,24 @@ TEST_CASE("session settings go into smtp::ServerConfig", "[parse]") {
     CHECK_FALSE(config.extensions.starttls);  // no certificate, no STARTTLS
     CHECK_FALSE(config.require_tls);
     CHECK_FALSE(config.keep_content);
+}
+
+TEST_CASE("bare_newline sets the host's policy; absent, the config's stays", "[parse]") {
+    smtp::ServerConfig config;
+    config.bare_newline = smtp::BareNewlinePolicy::normalize;  // as from --bare-newline
+    apply_server_settings(behaviour_from("{}"), config);
+    CHECK(config.bare_newline == smtp::BareNewlinePolicy::normalize);
+    for (auto [text, policy] : {std::pair{"reject", smtp::BareNewlinePolicy::reject},
+                                std::pair{"normalize", smtp::BareNewlinePolicy::normalize},
+                                std::pair{"accept", smtp::BareNewlinePolicy::accept}}) {
+        auto behaviour = behaviour_from(std::string(R"({"bare_newline": ")") + text + "\"}");
+        REQUIRE(behaviour.bare_newline);
+        CHECK(*behaviour.bare_newline == policy);
+        smtp::ServerConfig host;
+        host.bare_newline = smtp::BareNewlinePolicy::normalize;
+        apply_server_settings(behaviour, host);
+        CHECK(host.bare_newline == policy);
+    }
 }
 
 TEST_CASE("TLS variants are parsed", "[parse][tls]") {

@@ -178,6 +178,14 @@ TEST_CASE("parse_mail replies carry the right enhanced codes", "[command]") {
     auto utf8 = relaylab::smtp::parse_mail("FROM:<\xc3\xbc@x.test>", all);
     REQUIRE(std::holds_alternative<Reply>(utf8));
     CHECK(std::get<Reply>(utf8).enhanced == "5.6.7");
+    // RFC 6531 3.3: ill-formed UTF-8 is bad address syntax (RFC 3463 X.1.7 / X.1.3), not the
+    // 553 5.6.7 of a well-formed non-ASCII address without SMTPUTF8.
+    auto overlong = relaylab::smtp::parse_mail("FROM:<a\xc0\xaf@x.test> SMTPUTF8", all);
+    REQUIRE(std::holds_alternative<Reply>(overlong));
+    CHECK(std::get<Reply>(overlong).summary().rfind("501 5.1.7 ", 0) == 0);
+    auto surrogate = relaylab::smtp::parse_rcpt("TO:<a\xed\xb0\x80@x.test>", all);
+    REQUIRE(std::holds_alternative<Reply>(surrogate));
+    CHECK(std::get<Reply>(surrogate).summary().rfind("501 5.1.3 ", 0) == 0);
 }
 
 TEST_CASE("parse_rcpt parameters", "[command]") {
@@ -201,6 +209,12 @@ TEST_CASE("parse_rcpt parameters", "[command]") {
         {"NOTIFY NEVER combined", "TO:<b@x.test> NOTIFY=NEVER,SUCCESS", all, 501},
         {"NOTIFY unknown", "TO:<b@x.test> NOTIFY=ALWAYS", all, 501},
         {"NOTIFY no value", "TO:<b@x.test> NOTIFY", all, 501},
+        // RFC 3461 4.1: a list of keywords; an empty element is no keyword.
+        {"NOTIFY trailing comma", "TO:<b@x.test> NOTIFY=SUCCESS,", all, 501},
+        {"NOTIFY leading comma", "TO:<b@x.test> NOTIFY=,FAILURE", all, 501},
+        {"NOTIFY doubled comma", "TO:<b@x.test> NOTIFY=SUCCESS,,FAILURE", all, 501},
+        {"NOTIFY NEVER trailing comma", "TO:<b@x.test> NOTIFY=NEVER,", all, 501},
+        {"UTF-8 invalid under SMTPUTF8", "TO:<\xc3\x28@x.test>", all, 501},
         {"NOTIFY not offered", "TO:<b@x.test> NOTIFY=NEVER", none, 555},
         {"ORCPT", "TO:<b@x.test> ORCPT=rfc822;b@x.test", all, 0},
         {"ORCPT xtext", "TO:<b@x.test> ORCPT=rfc822;b+2Bc@x.test", all, 0},

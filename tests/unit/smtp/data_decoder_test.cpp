@@ -216,6 +216,27 @@ TEST_CASE("DataDecoder counts long lines once each", "[data]") {
     grind(small, {.max_text_line = 10});
 }
 
+TEST_CASE("DataDecoder: a bare LF ends a line for the long-line limit", "[data]") {
+    // Lines of 8 octets separated by bare LFs are no 26-octet line.
+    std::string input = "12345678\n12345678\n12345678\r\n.\r\n";
+    for (auto policy :
+         {BareNewlinePolicy::accept, BareNewlinePolicy::normalize, BareNewlinePolicy::reject}) {
+        INFO("policy " << relaylab::smtp::to_string(policy));
+        auto decoded = decode_whole(input, {.policy = policy, .max_text_line = 10});
+        CHECK(decoded.findings.bare_lf == 2);
+        CHECK(decoded.findings.long_lines == 0);
+        grind(input, {.policy = policy, .max_text_line = 10});
+    }
+    // A long line after a bare LF is still counted, once.
+    auto over = decode_whole("12\n123456789012\r\n.\r\n", {.max_text_line = 10});
+    CHECK(over.findings.long_lines == 1);
+    // A bare CR kept as it came stays inside its line; normalised, it ends one.
+    std::string cr = "123456\r123456\r\n.\r\n";
+    CHECK(decode_whole(cr, {.max_text_line = 10}).findings.long_lines == 1);
+    CHECK(decode_whole(cr, {.policy = BareNewlinePolicy::normalize, .max_text_line = 10})
+              .findings.long_lines == 0);
+}
+
 TEST_CASE("DataDecoder bounds stored content by max_size", "[data]") {
     std::string input = "0123456789\r\nabcdef\r\n.\r\n";
     auto decoded = decode_whole(input, {.max_size = 12});
@@ -274,6 +295,13 @@ TEST_CASE("DataDecoder end-of-data look-alikes", "[data]") {
         {"stuffed dot is no look-alike", "a\r\n..\r\n.\r\n", 0},
         {"dot after text is no look-alike", "a.\nb\r\n.\r\n", 0},
         {"two dots after LF is no look-alike", "a\n..\nb\r\n.\r\n", 0},
+        // Receivers that drop NULs read these as <CRLF>.<CRLF>.
+        {"<CRLF>.<NUL><CRLF>", "a\r\n.\0\r\nb\r\n.\r\n"s, 1},
+        {"<CRLF><NUL>.<CRLF>", "a\r\n\0.\r\nb\r\n.\r\n"s, 1},
+        {"<CRLF>.<NUL><NUL><LF>", "a\r\n.\0\0\nb\r\n.\r\n"s, 1},
+        {"at the start: .<NUL><CRLF>", ".\0\r\nb\r\n.\r\n"s, 1},
+        {"NUL beside text is no look-alike", "a\r\n.\0x\r\n.\r\n"s, 0},
+        {"NUL beside two dots is no look-alike", "a\r\n..\0\r\n.\r\n"s, 0},
     }));
     for (auto policy : all_policies) {
         INFO(c.label << " under " << relaylab::smtp::to_string(policy));

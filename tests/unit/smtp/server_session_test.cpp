@@ -525,6 +525,8 @@ TEST_CASE("timed_out and shutting_down close with 421", "[session]") {
     stopping.feed("EHLO c\r\nMAIL FROM:<a@x.test>\r\nRCPT TO:<b@x.test>\r\nDATA\r\nhalf");
     stopping.session.shutting_down();
     CHECK(stopping.take_output() == "421 4.3.2 mx.test Service shutting down\r\n");
+    // The message cut off mid-DATA is aborted before the close.
+    CHECK(stopping.session.poll() == ServerSession::Action::body_abort);
     CHECK(stopping.session.poll() == ServerSession::Action::close);
 }
 
@@ -535,14 +537,66 @@ TEST_CASE("QUIT closes and nothing after it is read", "[session]") {
 
 TEST_CASE("feed stops after an accepted message until the shell polls", "[session]") {
     ServerSession session(test_config(), {"S1", "127.0.0.1", 1, false});
+    relaylab::smtp::MemoryBodySink memory;
+    relaylab::smtp::BodyPump pump(memory);
     session.start();
     std::string first =
         "EHLO c\r\nMAIL FROM:<a@x.test>\r\nRCPT TO:<b@x.test>\r\nDATA\r\none\r\n.\r\n";
     std::string next = "MAIL FROM:<c@x.test>\r\n";
-    CHECK(session.feed(first + next) == first.size());
-    CHECK(session.poll() == ServerSession::Action::message);
+    // The body actions go to the sink as a shell would hand them; input stops at the message.
+    const std::string input = first + next;
+    std::size_t used = 0;
+    std::optional<ServerSession::Action> action;
+    for (int round = 0; round < 10 && !action; ++round) {
+        used += session.feed(std::string_view(input).substr(used));
+        while ((action = session.poll()) && pump.handle(session, *action)) {
+        }
+    }
+    CHECK(used == first.size());
+    CHECK(action == ServerSession::Action::message);
     CHECK(session.take_message().content == "one\r\n");
     CHECK_FALSE(session.poll());
     CHECK(session.feed(next) == next.size());
     CHECK(session.output().find(queued(1) + mail_ok) != std::string::npos);
+}
+
+TEST_CASE("an unoffered BDAT is refused without touching the transaction", "[session]") {
+    ServerConfig config = test_config();
+    config.extensions.chunking = false;
+    auto result = check_transcript(
+        config, {
+                    {ehlo,
+                     "250-mx.test\r\n250-PIPELINING\r\n250-SIZE 52428800\r\n"
+                     "250-ENHANCEDSTATUSCODES\r\n250-8BITMIME\r\n250-DSN\r\n"
+                     "250 SMTPUTF8\r\n"},
+                    {"MAIL FROM:<a@x.test>\r\n", mail_ok},
+                    {"RCPT TO:<b@x.test>\r\n", rcpt_ok},
+                    // The chunk is skipped (the stream stays in step) and nothing else changes.
+                    {"BDAT 4\r\nRSET", "502 5.5.1 Error: command not implemented\r\n"},
+                    {"RCPT TO:<c@x.test>\r\n", rcpt_ok},
+                    {"DATA\r\n", go_ahead},
+                    {"x\r\n.\r\n", queued(1)},
+                });
+    REQUIRE(result.messages.size() == 1);
+    CHECK(result.messages[0].envelope.mail_from.address() == "a@x.test");
+    CHECK(result.messages[0].envelope.recipients.size() == 2);
+    CHECK(result.messages[0].content == "x\r\n");
+}
+
+TEST_CASE("SMTPUTF8: ill-formed UTF-8 addresses are refused as bad syntax", "[session]") {
+    // RFC 6531 3.3 (UTF8-non-ascii of RFC 6532 3.1 is RFC 3629 UTF-8); codes of RFC 3463.
+    check_transcript(test_config(),
+                     {
+                         {ehlo, ehlo_reply_plain},
+                         {"MAIL FROM:<j\xc3\x28rg@x.test> SMTPUTF8\r\n",
+                          "501 5.1.7 Bad sender address syntax: address is not valid UTF-8\r\n"},
+                         {"MAIL FROM:<j\xc3\xb6rg@x.test> SMTPUTF8\r\n", mail_ok},
+                         {"RCPT TO:<a\xed\xa0\x80@x.test>\r\n",
+                          "501 5.1.3 Bad recipient address syntax: address is not valid UTF-8\r\n"},
+                         {"RCPT TO:<a\xc0\xaf@x.test>\r\n",
+                          "501 5.1.3 Bad recipient address syntax: address is not valid UTF-8\r\n"},
+                         {"RCPT TO:<a\xf4\x90\x80\x80@x.test>\r\n",
+                          "501 5.1.3 Bad recipient address syntax: address is not valid UTF-8\r\n"},
+                         {"RCPT TO:<b\xc3\xbc@x.test>\r\n", rcpt_ok},
+                     });
 }

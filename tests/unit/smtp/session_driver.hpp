@@ -7,6 +7,7 @@
 #include <string_view>
 #include <vector>
 
+#include "harness/smtp/body_pump.hpp"
 #include "harness/smtp/server_session.hpp"
 
 namespace relaylab::smtp::test {
@@ -32,8 +33,12 @@ class RecordingObserver : public SessionObserver {
 
 class Driver {
   public:
-    explicit Driver(const ServerConfig& config = test_config(), std::string session_id = "S1")
-        : session(config, ConnectionInfo{session_id, "127.0.0.1", 40000, false}) {}
+    // Body content goes to `sink` when given, else it is collected into each message's content
+    // (MemoryBodySink), as the Asio shell does.
+    explicit Driver(const ServerConfig& config = test_config(), std::string session_id = "S1",
+                    BodySink* sink = nullptr)
+        : session(config, ConnectionInfo{session_id, "127.0.0.1", 40000, false}),
+          pump(sink != nullptr ? *sink : memory) {}
 
     // Starts the session and returns the greeting.
     std::string start() {
@@ -96,6 +101,8 @@ class Driver {
     bool stopped() const { return closed || tls_requested || decide_pending; }
 
     ServerSession session;
+    MemoryBodySink memory;
+    BodyPump pump;
     std::vector<ServerSession::Action> actions;
     std::vector<ReceivedMessage> messages;
     std::string unconsumed;
@@ -121,6 +128,12 @@ class Driver {
                     break;
                 case ServerSession::Action::decide:
                     decide_pending = true;
+                    break;
+                case ServerSession::Action::body_begin:
+                case ServerSession::Action::body_chunk:
+                case ServerSession::Action::body_end:
+                case ServerSession::Action::body_abort:
+                    pump.handle(session, *action);
                     break;
             }
         }
