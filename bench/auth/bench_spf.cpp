@@ -42,6 +42,9 @@ class ResolverDns : public DnsLookup {
             case d::Status::timeout:
                 out.status = DnsStatus::timeout;
                 break;
+            case d::Status::refused:
+                out.status = DnsStatus::refused;
+                break;
         }
         for (const auto& r : answer.records) {
             if (auto* a = std::get_if<d::AddressData>(&r.data))

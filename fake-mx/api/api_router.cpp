@@ -1,5 +1,7 @@
 #include "fake-mx/api/api_router.hpp"
 
+#include <arpa/inet.h>
+
 #include <charconv>
 
 #include "fake-mx/api/inbox_page.hpp"
@@ -69,6 +71,14 @@ std::optional<std::uint64_t> parse_id(std::string_view text) {
     if (text.empty() || ec != std::errc() || end != text.data() + text.size() || id == 0)
         return std::nullopt;
     return id;
+}
+
+// The transcripts' client_ip is an address as the socket gave it (IPv4 dotted quad or IPv6
+// text); anything else is a mistake to report, not a filter that silently matches nothing.
+bool is_ip_address(const std::string& text) {
+    unsigned char buffer[16];
+    return ::inet_pton(AF_INET, text.c_str(), buffer) == 1 ||
+           ::inet_pton(AF_INET6, text.c_str(), buffer) == 1;
 }
 
 }  // namespace
@@ -160,6 +170,10 @@ ApiResponse ApiRouter::handle(std::string_view method, std::string_view target_t
         auto page = paging(target);
         if (auto* error = std::get_if<ApiResponse>(&page)) return *error;
         const Paging& p = std::get<Paging>(page);
+        if (auto it = target.params.find("client_ip");
+            it != target.params.end() && !is_ip_address(it->second))
+            return json_error(400, "parameter 'client_ip' must be an IPv4 or IPv6 address, got '" +
+                                       it->second + "'");
         capture::SessionPage result = store_.sessions(
             {.client_ip = param(target, "client_ip"), .host = param(target, "host")}, p.offset,
             p.limit);

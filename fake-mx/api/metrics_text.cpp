@@ -1,5 +1,8 @@
 #include "fake-mx/api/metrics_text.hpp"
 
+#include <map>
+#include <vector>
+
 namespace relaylab::fakemx::api {
 namespace {
 
@@ -33,10 +36,42 @@ std::string sanitize(std::string_view key) {
 // Bounds the walk over a stats object that may be large or deep.
 constexpr int max_depth = 4;
 constexpr std::size_t max_server_metrics = 500;
+constexpr std::size_t max_label_value = 256;
 
-void flatten(std::string& out, const std::string& prefix, const nlohmann::json& value, int depth,
-             std::size_t& emitted) {
-    if (emitted >= max_server_metrics) return;
+// A label value in the exposition format: backslash, double quote and newline escaped.
+std::string label_value(std::string_view text) {
+    std::string out;
+    for (char c : text.substr(0, max_label_value)) {
+        if (c == '\\')
+            out += "\\\\";
+        else if (c == '"')
+            out += "\\\"";
+        else if (c == '\n')
+            out += "\\n";
+        else
+            out += c;
+    }
+    return out;
+}
+
+// Samples grouped by metric name, names in the order first seen: the format wants one TYPE
+// line per name with all its samples (one per host) after it.
+struct Samples {
+    std::vector<std::string> names;
+    std::map<std::string, std::string> lines;
+    std::size_t count = 0;
+
+    void add(const std::string& name, const std::string& labels, const std::string& number) {
+        auto [it, inserted] = lines.try_emplace(name);
+        if (inserted) names.push_back(name);
+        it->second += name + labels + ' ' + number + '\n';
+        ++count;
+    }
+};
+
+void flatten(Samples& out, const std::string& prefix, const std::string& labels,
+             const nlohmann::json& value, int depth) {
+    if (out.count >= max_server_metrics) return;
     if (value.is_object()) {
         if (depth >= max_depth) return;
         for (const auto& [key, child] : value.items()) {
@@ -45,7 +80,29 @@ void flatten(std::string& out, const std::string& prefix, const nlohmann::json& 
             std::string name = prefix;
             name += '_';
             name += sanitize(key);
-            flatten(out, name, child, depth + 1, emitted);
+            flatten(out, name, labels, child, depth + 1);
+        }
+        return;
+    }
+    if (value.is_array()) {
+        // Per-host stats: an array of objects, each element's numbers under the array's name
+        // with a label telling the elements apart (its "host", else its index).
+        if (depth >= max_depth || !labels.empty()) return;  // one level of labels is enough
+        for (std::size_t i = 0; i < value.size(); ++i) {
+            const nlohmann::json& element = value[i];
+            if (!element.is_object()) continue;
+            auto host = element.find("host");
+            // Appended piece by piece (GCC bug 105329, as above).
+            std::string label = "{";
+            if (host != element.end() && host->is_string()) {
+                label += "host=\"";
+                label += label_value(host->get<std::string>());
+            } else {
+                label += "index=\"";
+                label += std::to_string(i);
+            }
+            label += "\"}";
+            flatten(out, prefix, label, element, depth + 1);
         }
         return;
     }
@@ -57,9 +114,8 @@ void flatten(std::string& out, const std::string& prefix, const nlohmann::json& 
     else if (value.is_number_float())
         number = value.dump();  // JSON numbers are valid Prometheus floats (no NaN in JSON)
     else
-        return;  // strings, arrays and null carry no sample
-    out += "# TYPE " + prefix + " untyped\n" + prefix + ' ' + number + '\n';
-    ++emitted;
+        return;  // strings and null carry no sample
+    out.add(prefix, labels, number);
 }
 
 }  // namespace
@@ -90,8 +146,14 @@ std::string metrics_text(const capture::StoreCounts& c, const nlohmann::json& se
            "Session transcripts evicted beyond their bounds.", c.sessions_evicted);
     metric(out, "relaylab_fakemx_maildir_errors_total", "counter",
            "Maildir deliveries that failed.", c.maildir_errors);
-    std::size_t emitted = 0;
-    flatten(out, "relaylab_fakemx_server", server_stats, 0, emitted);
+    Samples samples;
+    flatten(samples, "relaylab_fakemx_server", "", server_stats, 0);
+    for (const std::string& name : samples.names) {
+        out += "# TYPE ";
+        out += name;
+        out += " untyped\n";
+        out += samples.lines[name];
+    }
     return out;
 }
 

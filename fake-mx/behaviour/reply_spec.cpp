@@ -64,6 +64,19 @@ smtp::Reply parse_reply_string(const std::string& text, const Where& where, unsi
     }
     check_code(code, where, phases);
     std::string_view rest = text.size() > 4 ? std::string_view(text).substr(4) : "";
+    // A first word of digits and dots is meant as an enhanced code: hold it to the same rule
+    // as the object form's "enhanced" (class = the reply's first digit), instead of letting
+    // "550 4.1.1 ..." through with "4.1.1" as mere text.
+    std::string_view first = rest.substr(0, rest.find(' '));
+    if (!first.empty() && first.find('.') != std::string_view::npos &&
+        first.find_first_not_of("0123456789.") == std::string_view::npos &&
+        !valid_enhanced(first, code)) {
+        where.fail(
+            "an enhanced status code is class.subject.detail with the class equal to the reply "
+            "code's first digit (RFC 3463), as in \"" +
+            std::to_string(code) + " " + std::to_string(code / 100) + ".7.1 text\"; got " +
+            show(text));
+    }
     auto [enhanced, body] = smtp::split_enhanced_code(code, rest);
     smtp::Reply reply;
     reply.code = code;

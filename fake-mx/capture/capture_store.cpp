@@ -1,6 +1,9 @@
 #include "fake-mx/capture/capture_store.hpp"
 
 #include <algorithm>
+#include <functional>
+
+#include "harness/log/log.hpp"
 
 namespace relaylab::fakemx::capture {
 namespace {
@@ -60,6 +63,10 @@ void enforce(SessionRecord& record, const TranscriptLimits& limits) {
     }
 }
 
+std::uint64_t tracking_hash(std::string_view tracking_id) {
+    return std::hash<std::string_view>{}(tracking_id);
+}
+
 }  // namespace
 
 CaptureStore::CaptureStore(CaptureConfig config) : config_(std::move(config)) {
@@ -69,17 +76,33 @@ CaptureStore::CaptureStore(CaptureConfig config) : config_(std::move(config)) {
 
 CaptureStore::~CaptureStore() = default;
 
+MaildirWrite CaptureStore::write_maildir(SystemTime received_at, std::string_view raw) const {
+    MaildirWrite written;
+    if (!maildir_ || raw.empty()) return written;
+    const std::uint64_t seq = maildir_seq_.fetch_add(1, std::memory_order_relaxed) + 1;
+    written.error = maildir_->deliver(to_unix_us(received_at), seq, raw);
+    if (!written.error) written.seq = seq;
+    return written;
+}
+
 std::uint64_t CaptureStore::add(CapturedMessage&& message, std::string&& raw) {
+    MaildirWrite written = write_maildir(message.received_at, raw);
+    return add(std::move(message), std::move(raw), written);
+}
+
+std::uint64_t CaptureStore::add(CapturedMessage&& message, std::string&& raw,
+                                const MaildirWrite& written) {
     // Everything that needs no shared state happens before the lock.
     message.headers = summarize_headers(raw);
-    std::uint64_t seq = 0;
-    bool maildir_failed = false;
-    if (maildir_ && !raw.empty()) {
-        seq = maildir_seq_.fetch_add(1, std::memory_order_relaxed) + 1;
-        if (maildir_->deliver(to_unix_us(message.received_at), seq, raw)) {
-            seq = 0;
-            maildir_failed = true;
-        }
+    const std::uint64_t seq = written.seq;
+    const bool maildir_failed = written.error.has_value();
+    if (maildir_failed) {
+        // A full or read-only disk fails every message: log the 1st, 2nd, 4th, 8th... failure
+        // (with the running count), not one line per message. The lock is not held here.
+        const std::uint64_t n = maildir_failures_.fetch_add(1, std::memory_order_relaxed) + 1;
+        if ((n & (n - 1)) == 0)
+            log::error("fakemx.maildir_write_failed",
+                       {{"error", *written.error}, {"failures_total", n}});
     }
     CompactMessage compact(message);
     compact.maildir_seq = seq;
@@ -96,6 +119,7 @@ std::uint64_t CaptureStore::add(CapturedMessage&& message, std::string&& raw) {
     if (maildir_failed) ++counts_.maildir_errors;
     if (!raw.empty() && !keep_raw && seq == 0) ++counts_.raw_dropped;
     messages_.push_back(std::move(compact));
+    index_locked(messages_.back());
     if (keep_raw) {
         raw_.push_back({id, std::move(raw)});
         raw_bytes_ += raw_cost;
@@ -107,10 +131,32 @@ std::uint64_t CaptureStore::add(CapturedMessage&& message, std::string&& raw) {
             raw_bytes_ -= raw_.front().content.capacity();
             raw_.pop_front();
         }
+        unindex_locked(oldest);
         messages_.pop_front();
         ++counts_.messages_evicted;
     }
     return id;
+}
+
+void CaptureStore::index_locked(CompactMessage& message) {
+    std::string_view tracking_id = message.tracking_id();
+    if (tracking_id.empty()) return;
+    auto [it, inserted] = tracking_index_.try_emplace(tracking_hash(tracking_id), message.id);
+    if (!inserted) {
+        const std::uint64_t delta = message.id - it->second;
+        // Ids more than 2^32 apart cannot both be held (max_messages is far below): end there.
+        message.tracking_older = delta <= UINT32_MAX ? static_cast<std::uint32_t>(delta) : 0;
+        it->second = message.id;
+    }
+}
+
+void CaptureStore::unindex_locked(const CompactMessage& message) {
+    std::string_view tracking_id = message.tracking_id();
+    if (tracking_id.empty()) return;
+    // Eviction goes oldest first: when the index still names this message, it was the last
+    // one alive with that hash.
+    auto it = tracking_index_.find(tracking_hash(tracking_id));
+    if (it != tracking_index_.end() && it->second == message.id) tracking_index_.erase(it);
 }
 
 void CaptureStore::evict_raw_locked() {
@@ -144,25 +190,75 @@ CapturedMessage CaptureStore::unpack_locked(const CompactMessage& stored) const 
     return message;
 }
 
+MessagePage CaptureStore::query_by_tracking_id(const MessageFilter& filter, std::int64_t since_us,
+                                               std::size_t offset, std::size_t limit) const {
+    MessagePage page;
+    std::shared_lock lock(mutex_);
+    auto it = tracking_index_.find(tracking_hash(filter.tracking_id));
+    if (it == tracking_index_.end()) return page;
+    // The chain runs newest to oldest, the order pages are in.
+    const CompactMessage* m = find_locked(it->second);
+    while (m != nullptr) {
+        if (matches(*m, filter, since_us)) {
+            if (page.total >= offset && page.messages.size() < limit)
+                page.messages.push_back(unpack_locked(*m));
+            ++page.total;
+        }
+        if (m->tracking_older == 0) break;
+        m = find_locked(m->id - m->tracking_older);
+    }
+    return page;
+}
+
 MessagePage CaptureStore::query(const MessageFilter& filter, std::size_t offset,
                                 std::size_t limit) const {
     const std::int64_t since_us = filter.since ? to_unix_us(*filter.since) : INT64_MIN;
     MessagePage page;
-    std::lock_guard lock(mutex_);
-    for (auto it = messages_.rbegin(); it != messages_.rend(); ++it) {
-        if (!matches(*it, filter, since_us)) continue;
-        if (page.total >= offset && page.messages.size() < limit)
-            page.messages.push_back(unpack_locked(*it));
-        ++page.total;
+    if (!filter.tracking_id.empty()) {
+        page = query_by_tracking_id(filter, since_us, offset, limit);
+    } else {
+        // Newest first from the newest id at the start, one chunk per hold of the shared lock;
+        // between chunks add() gets in, eviction may take the oldest, clear() may take all.
+        std::uint64_t next = 0;
+        {
+            std::shared_lock lock(mutex_);
+            if (messages_.empty()) return page;
+            next = messages_.back().id;
+        }
+        for (bool more = true; more;) {
+            std::shared_lock lock(mutex_);
+            for (std::size_t n = 0; n < query_chunk; ++n) {
+                const CompactMessage* m = find_locked(next);
+                if (m == nullptr || next == 0) {
+                    more = false;
+                    break;
+                }
+                if (matches(*m, filter, since_us)) {
+                    if (page.total >= offset && page.messages.size() < limit)
+                        page.messages.push_back(unpack_locked(*m));
+                    ++page.total;
+                }
+                --next;
+            }
+        }
     }
+    check_maildir_files(page.messages);
     return page;
+}
+
+void CaptureStore::check_maildir_files(std::vector<CapturedMessage>& messages) const {
+    if (!maildir_) return;
+    for (CapturedMessage& m : messages) {
+        if (m.raw.in_maildir && !m.raw.in_memory)
+            m.raw.in_maildir = maildir_->exists(m.raw.maildir_file);
+    }
 }
 
 std::optional<MessageDetail> CaptureStore::find(std::uint64_t id) const {
     MessageDetail detail;
     std::string block;
     {
-        std::lock_guard lock(mutex_);
+        std::shared_lock lock(mutex_);
         const CompactMessage* stored = find_locked(id);
         if (!stored) return std::nullopt;
         detail.message = unpack_locked(*stored);
@@ -180,6 +276,7 @@ std::optional<MessageDetail> CaptureStore::find(std::uint64_t id) const {
             detail.headers = parse_header_fields(block);
             return detail;
         }
+        detail.message.raw.in_maildir = false;  // the file is gone (or unreadable)
     }
     if (detail.message.raw.in_memory) detail.headers = parse_header_fields(block);
     return detail;
@@ -189,7 +286,7 @@ RawContent CaptureStore::raw(std::uint64_t id) const {
     std::string file;
     std::uint64_t size = 0;
     {
-        std::lock_guard lock(mutex_);
+        std::shared_lock lock(mutex_);
         const CompactMessage* stored = find_locked(id);
         if (!stored) return {RawStatus::unknown_id, {}};
         if (stored->raw_in_memory) {
@@ -227,14 +324,38 @@ void CaptureStore::add_session(SessionRecord&& session) {
     }
 }
 
+const SessionRecord* CaptureStore::find_session_locked(std::uint64_t id) const {
+    // Session ids are contiguous too: add_session appends, eviction pops the front.
+    if (sessions_.empty() || id < sessions_.front().id) return nullptr;
+    std::uint64_t index = id - sessions_.front().id;
+    if (index >= sessions_.size()) return nullptr;
+    return &sessions_[index];
+}
+
 SessionPage CaptureStore::sessions(const SessionFilter& filter, std::size_t offset,
                                    std::size_t limit) const {
     SessionPage page;
-    std::lock_guard lock(mutex_);
-    for (auto it = sessions_.rbegin(); it != sessions_.rend(); ++it) {
-        if (!matches(*it, filter)) continue;
-        if (page.total >= offset && page.sessions.size() < limit) page.sessions.push_back(*it);
-        ++page.total;
+    std::uint64_t next = 0;
+    {
+        std::shared_lock lock(mutex_);
+        if (sessions_.empty()) return page;
+        next = sessions_.back().id;
+    }
+    for (bool more = true; more;) {
+        std::shared_lock lock(mutex_);
+        for (std::size_t n = 0; n < query_chunk; ++n) {
+            const SessionRecord* s = find_session_locked(next);
+            if (s == nullptr || next == 0) {
+                more = false;
+                break;
+            }
+            if (matches(*s, filter)) {
+                if (page.total >= offset && page.sessions.size() < limit)
+                    page.sessions.push_back(*s);
+                ++page.total;
+            }
+            --next;
+        }
     }
     return page;
 }
@@ -243,11 +364,13 @@ CaptureStore::Cleared CaptureStore::clear() {
     std::deque<CompactMessage> messages;
     std::deque<RawEntry> raw;
     std::deque<SessionRecord> sessions;
+    std::unordered_map<std::uint64_t, std::uint64_t> index;
     Cleared cleared;
     {
         std::lock_guard lock(mutex_);
         cleared = {messages_.size(), sessions_.size()};
         messages.swap(messages_);
+        index.swap(tracking_index_);
         raw.swap(raw_);
         sessions.swap(sessions_);
         raw_bytes_ = 0;
@@ -258,7 +381,7 @@ CaptureStore::Cleared CaptureStore::clear() {
 }
 
 StoreCounts CaptureStore::counts() const {
-    std::lock_guard lock(mutex_);
+    std::shared_lock lock(mutex_);
     StoreCounts counts = counts_;
     counts.messages_stored = messages_.size();
     counts.sessions_stored = sessions_.size();

@@ -5,7 +5,14 @@
 //
 // Thread-safe: add() comes from the SMTP io threads, queries from the API thread. add() is on
 // the hot path of the throughput benchmark, so it parses the header summary and packs the
-// metadata before taking the one lock, and takes the raw content by move.
+// metadata before taking the lock, and takes the raw content by move. The Maildir write is
+// apart (write_maildir), so the shell can run it on a worker thread, not on an io thread.
+//
+// Queries never hold the lock that add() needs for long: they take it shared, for one chunk of
+// query_chunk entries at a time, and the lock lets a waiting writer in before new readers. A
+// query sees the messages present when it started, less those evicted while it ran. A filter
+// by tracking id (X-Relaylab-Id) goes through an index: one hash lookup, then only the
+// messages with that id.
 #pragma once
 
 #include <atomic>
@@ -15,13 +22,16 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <shared_mutex>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "fake-mx/capture/captured_message.hpp"
 #include "fake-mx/capture/compact_message.hpp"
 #include "fake-mx/capture/maildir.hpp"
 #include "fake-mx/capture/session_record.hpp"
+#include "fake-mx/capture/writer_preferring_mutex.hpp"
 
 namespace relaylab::fakemx::capture {
 
@@ -71,6 +81,16 @@ struct SessionPage {
     std::vector<SessionRecord> sessions;  // newest first
 };
 
+// The outcome of a Maildir write: the sequence number the file is named with (0: none).
+struct MaildirWrite {
+    std::uint64_t seq = 0;
+    std::optional<std::string> error;  // what went wrong (file name and errno text)
+};
+
+// Entries a query examines per hold of the shared lock: ~100-300 µs of matching, so add()
+// never waits longer than about that for a query.
+inline constexpr std::size_t query_chunk = 4096;
+
 struct StoreCounts {
     std::uint64_t messages_total = 0;  // ever added
     std::uint64_t bytes_total = 0;     // sum of message sizes ever added
@@ -93,8 +113,17 @@ class CaptureStore {
     CaptureStore(const CaptureStore&) = delete;
     CaptureStore& operator=(const CaptureStore&) = delete;
 
-    // Stores the message; fills its header summary from `raw`; returns the new id.
+    // Stores the message; fills its header summary from `raw`; returns the new id. Writes the
+    // Maildir file first, on the calling thread.
     std::uint64_t add(CapturedMessage&& message, std::string&& raw);
+    // The same with the Maildir write already done (by write_maildir, on a worker thread).
+    std::uint64_t add(CapturedMessage&& message, std::string&& raw, const MaildirWrite& written);
+
+    // Blocking disk I/O (write, fsync when configured, rename): what add() would do before
+    // storing. Thread-safe; no lock taken. Without a store directory (or an empty message)
+    // nothing is written and seq is 0.
+    MaildirWrite write_maildir(SystemTime received_at, std::string_view raw) const;
+    bool has_maildir() const { return maildir_ != nullptr; }
     void add_session(SessionRecord&& session);
 
     MessagePage query(const MessageFilter& filter, std::size_t offset, std::size_t limit) const;
@@ -119,16 +148,28 @@ class CaptureStore {
     };
     CapturedMessage unpack_locked(const CompactMessage& stored) const;
     const CompactMessage* find_locked(std::uint64_t id) const;
+    const SessionRecord* find_session_locked(std::uint64_t id) const;
     void evict_raw_locked();
+    void index_locked(CompactMessage& message);
+    void unindex_locked(const CompactMessage& message);
+    MessagePage query_by_tracking_id(const MessageFilter& filter, std::int64_t since_us,
+                                     std::size_t offset, std::size_t limit) const;
+    // Maildir files removed by hand: `raw.in_maildir` is true only while the file is there.
+    void check_maildir_files(std::vector<CapturedMessage>& messages) const;
 
     const CaptureConfig config_;
     std::unique_ptr<Maildir> maildir_;
-    std::atomic<std::uint64_t> maildir_seq_{0};
+    mutable std::atomic<std::uint64_t> maildir_seq_{0};
+    std::atomic<std::uint64_t> maildir_failures_{
+        0};  // paces the failure log  // write_maildir is const
 
-    mutable std::mutex mutex_;
+    mutable WriterPreferringMutex mutex_;
     std::uint64_t next_id_ = 1;
     std::deque<CompactMessage> messages_;  // ids ascending and contiguous
-    std::deque<RawEntry> raw_;             // ids ascending, not contiguous
+    // Hash of a tracking id -> the newest message id with it; older ones follow
+    // CompactMessage::tracking_older. Messages without a tracking id are not indexed.
+    std::unordered_map<std::uint64_t, std::uint64_t> tracking_index_;
+    std::deque<RawEntry> raw_;  // ids ascending, not contiguous
     std::uint64_t raw_bytes_ = 0;
     std::deque<SessionRecord> sessions_;
     std::uint64_t session_bytes_ = 0;

@@ -24,6 +24,9 @@ class CompactMessage {
     std::uint64_t size = 0;
     std::uint64_t maildir_seq = 0;  // 0: not written to the Maildir
     bool raw_in_memory = false;
+    // The tracking-id index's chain: this id minus the id of the next older message whose
+    // tracking id hashes alike; 0 ends the chain. Sits in what was padding after the bool.
+    std::uint32_t tracking_older = 0;
 
     std::string_view host() const;
     std::string_view mail_from() const;

@@ -123,6 +123,12 @@ std::optional<std::string> Maildir::deliver(std::int64_t received_us, std::uint6
     return std::nullopt;
 }
 
+bool Maildir::exists(std::string_view file) const {
+    std::string path = dir_ + '/' + std::string(file);
+    struct stat st {};
+    return ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode);
+}
+
 std::optional<std::string> Maildir::read(std::string_view file, std::uint64_t max_bytes) const {
     std::string path = dir_ + '/' + std::string(file);
     FileDescriptor fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));

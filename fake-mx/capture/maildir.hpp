@@ -34,6 +34,9 @@ class Maildir {
     // the API read gigabytes).
     std::optional<std::string> read(std::string_view file, std::uint64_t max_bytes) const;
 
+    // Whether a delivered file is still there (a user or a cleaner may remove it).
+    bool exists(std::string_view file) const;
+
     const std::string& dir() const { return dir_; }
 
   private:

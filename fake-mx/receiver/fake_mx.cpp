@@ -15,6 +15,7 @@
 #include "fake-mx/behaviour/behaviour_engine.hpp"
 #include "fake-mx/capture/storing_transcript_observer.hpp"
 #include "harness/dns/resolver.hpp"
+#include "harness/exec/worker_pool.hpp"
 #include "harness/net/tls.hpp"
 #include "probes/auth/async/judge_async.hpp"
 #include "probes/auth/verdict_format.hpp"
@@ -86,9 +87,10 @@ struct Host {
         : owner(o), name(std::move(n)), engine(std::move(behaviour)) {}
 
     asio::awaitable<smtp::Decision> decide(net::DecisionContext& context);
-    void capture(smtp::ReceivedMessage&& message, const smtp::ConnectionInfo& connection,
-                 const net::TlsInfo& tls, SystemClock::time_point connected_at,
-                 const auth::Verdicts* verdicts);
+    asio::awaitable<void> capture(smtp::ReceivedMessage&& message,
+                                  const smtp::ConnectionInfo& connection, const net::TlsInfo& tls,
+                                  SystemClock::time_point connected_at,
+                                  const auth::Verdicts* verdicts);
     asio::awaitable<std::optional<auth::Verdicts>> judge(smtp::ServerSession& session);
 };
 
@@ -99,13 +101,31 @@ struct World {
     std::vector<std::unique_ptr<Host>> hosts;
     std::unique_ptr<api::ApiServer> api;
     bool started = false;
+    // Declared after `hosts`, so it goes first: its shutdown delivers the last completions to
+    // io_contexts that still exist.
+    std::unique_ptr<exec::WorkerPool> disk_pool;      // only with a Maildir
+    std::atomic<std::uint64_t> accepted_reserved{0};  // toward config.accept_limit
 
     // The Resolver is not thread-safe and belongs to an executor: one per io thread, made on
     // first use there.
     std::mutex resolvers_mutex;
     std::unordered_map<std::thread::id, std::unique_ptr<dns::Resolver>> resolvers;
 
-    explicit World(FakeMxConfig c) : config(std::move(c)), store(config.capture) {}
+    explicit World(FakeMxConfig c) : config(std::move(c)), store(config.capture) {
+        if (store.has_maildir())
+            disk_pool = std::make_unique<exec::WorkerPool>(
+                exec::WorkerPoolConfig{.threads = std::max(1u, config.disk_threads)});
+    }
+
+    // Takes one of the accept_limit slots; false when they are all gone.
+    bool reserve_acceptance() {
+        if (config.accept_limit == 0) return true;
+        std::uint64_t taken = accepted_reserved.load(std::memory_order_relaxed);
+        do {
+            if (taken >= config.accept_limit) return false;
+        } while (!accepted_reserved.compare_exchange_weak(taken, taken + 1));
+        return true;
+    }
 
     dns::Resolver& resolver(const asio::any_io_executor& executor) {
         std::lock_guard lock(resolvers_mutex);
@@ -135,9 +155,10 @@ asio::awaitable<std::optional<auth::Verdicts>> Host::judge(smtp::ServerSession& 
     co_return verdicts;
 }
 
-void Host::capture(smtp::ReceivedMessage&& message, const smtp::ConnectionInfo& connection,
-                   const net::TlsInfo& tls, SystemClock::time_point connected_at,
-                   const auth::Verdicts* verdicts) {
+asio::awaitable<void> Host::capture(smtp::ReceivedMessage&& message,
+                                    const smtp::ConnectionInfo& connection, const net::TlsInfo& tls,
+                                    SystemClock::time_point connected_at,
+                                    const auth::Verdicts* verdicts) {
     capture::Reception reception;
     reception.session_id = connection.session_id;
     reception.host = name;
@@ -158,7 +179,15 @@ void Host::capture(smtp::ReceivedMessage&& message, const smtp::ConnectionInfo& 
     }
     capture::CapturedMessage captured = capture::from_received(message, reception);
     captured.size = message.size;
-    owner.store.add(std::move(captured), std::move(raw));
+    capture::MaildirWrite written;
+    if (owner.disk_pool) {
+        // The reply waits for the file as before, but the io thread serves others meanwhile.
+        const SystemClock::time_point received_at = reception.received_at;
+        written = co_await owner.disk_pool->run(co_await asio::this_coro::executor, [&] {
+            return owner.store.write_maildir(received_at, raw);
+        });
+    }
+    owner.store.add(std::move(captured), std::move(raw), written);
     ++counters.accepted;
     counters.bytes += message.size;
 }
@@ -242,10 +271,17 @@ asio::awaitable<smtp::Decision> Host::decide(net::DecisionContext& context) {
         // receiver (it was complete): captured, as a real MX would have delivered it, which is
         // how a sender's retry turns into a duplicate.
         bool accepted = !decision.reply || decision.reply->positive();
+        if (accepted && !owner.reserve_acceptance()) {
+            // --count reached: this one is not taken, and the client should go elsewhere.
+            accepted = false;
+            decision = smtp::Decision{};
+            decision.reply = smtp::Reply{421, "4.3.2", {"message limit reached, closing"}};
+            decision.disconnect = true;
+        }
         if (accepted) {
             engine.message_accepted(client_ip, now);
-            capture(session.take_message(), session.connection(), context.tls, context.connected_at,
-                    verdicts ? &*verdicts : nullptr);
+            co_await capture(session.take_message(), session.connection(), context.tls,
+                             context.connected_at, verdicts ? &*verdicts : nullptr);
         } else {
             ++counters.rejected_messages;
         }
@@ -424,6 +460,11 @@ capture::CaptureStore& FakeMx::store() {
 
 nlohmann::json FakeMx::stats() const {
     return impl_->stats();
+}
+
+bool FakeMx::accept_limit_reached() const {
+    return impl_->config.accept_limit != 0 &&
+           impl_->accepted_reserved.load() >= impl_->config.accept_limit;
 }
 
 std::uint64_t FakeMx::messages_accepted() const {

@@ -51,6 +51,12 @@ struct FakeMxConfig {
     net::ClientLimits client_limits;     // per host
     // NOOP/RSET/VRFY/HELP before 421 (--junk-command-limit); 0: none.
     std::size_t max_junk_commands = smtp::limits::default_junk_command_limit;
+    // Accept at most this many messages over all hosts (0: no limit); a message beyond it gets
+    // 421 4.3.2 and its connection is closed. Counted at the decision, so exactly this many
+    // are accepted however many sessions race for the last one (`fake-mx --count`).
+    std::uint64_t accept_limit = 0;
+    // Threads that write and fsync Maildir files (--store) so no io thread waits for the disk.
+    unsigned disk_threads = 2;
 };
 
 // A configuration FakeMx cannot run with (a CA directory it cannot use, ...).
@@ -79,6 +85,8 @@ class FakeMx {
     // Per-host counters (connections, messages, replies by class, TLS failures) and the store's.
     nlohmann::json stats() const;
     std::uint64_t messages_accepted() const;
+    // Whether accept_limit messages were accepted (their capture may still be finishing).
+    bool accept_limit_reached() const;
 
   private:
     struct Impl;

@@ -160,6 +160,7 @@ fakemx::FakeMxConfig fake_mx_options(const ParsedArgs& args) {
 int fake_mx(const ParsedArgs& args) {
     fakemx::FakeMxConfig config = fake_mx_options(args);
     std::uint64_t stop_after = args.get_uint("--count", 0);
+    config.accept_limit = stop_after;  // exactly N: the N+1st gets 421 while we stop
     double duration = args.get_double("--duration", 0, 0, 31'536'000);
     block_stop_signals();
     std::unique_ptr<fakemx::FakeMx> world;

@@ -90,7 +90,9 @@ asio::awaitable<Answer> Resolver::ask_servers(const std::string& name, RrType ty
             if (exchange.outcome == Exchange::Outcome::answered) {
                 exchange.answer.server = server.to_string();
                 exchange.answer.truncated_retry = used_tcp;
-                if (exchange.answer.status != Status::servfail) co_return exchange.answer;
+                if (exchange.answer.status != Status::servfail &&
+                    exchange.answer.status != Status::refused)
+                    co_return exchange.answer;
                 failure = exchange.answer;
             } else if (exchange.outcome == Exchange::Outcome::failed) {
                 failure.status = Status::servfail;
@@ -240,7 +242,8 @@ asio::awaitable<MxResult> Resolver::mx(std::string domain) {
     bool has_address = v4.status == Status::ok || v6.status == Status::ok;
     if (!has_address) {
         for (const Answer* failed : {&v4, &v6}) {
-            if (failed->status == Status::servfail || failed->status == Status::timeout) {
+            if (failed->status == Status::servfail || failed->status == Status::timeout ||
+                failed->status == Status::refused) {
                 MxResult result;
                 result.status = failed->status;
                 result.detail = "implicit MX: " + failed->detail;

@@ -26,6 +26,8 @@ std::string_view dns_status_text(DnsStatus status) {
             return "SERVFAIL";
         case DnsStatus::timeout:
             return "timeout";
+        case DnsStatus::refused:
+            return "REFUSED";
     }
     return "?";
 }
@@ -64,7 +66,8 @@ std::string_view dkim_result_name(DkimResult result) {
 KeyOutcome key_from_answer(const DnsAnswer& answer, const Signature& signature) {
     KeyOutcome outcome;
     std::string name = key_record_name(signature);
-    if (answer.status == DnsStatus::servfail || answer.status == DnsStatus::timeout) {
+    if (answer.status == DnsStatus::servfail || answer.status == DnsStatus::timeout ||
+        answer.status == DnsStatus::refused) {
         outcome.result = DkimResult::temperror;
         outcome.reason =
             "key lookup " + name + " failed: " + std::string(dns_status_text(answer.status));

@@ -89,7 +89,8 @@ void DmarcEvaluator::provide(DnsAnswer answer) {
 
 bool DmarcEvaluator::consider(const DnsAnswer& answer, const std::string& domain) {
     const bool at_org = step_ == Step::at_org;
-    if (answer.status == DnsStatus::servfail || answer.status == DnsStatus::timeout) {
+    if (answer.status == DnsStatus::servfail || answer.status == DnsStatus::timeout ||
+        answer.status == DnsStatus::refused) {
         outcome_.result = DmarcResult::temperror;
         outcome_.reason =
             "TXT lookup for _dmarc." + domain + ": " + std::string(to_string(answer.status));

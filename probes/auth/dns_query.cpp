@@ -14,6 +14,8 @@ std::string_view to_string(DnsStatus status) {
             return "SERVFAIL";
         case DnsStatus::timeout:
             return "timeout";
+        case DnsStatus::refused:
+            return "REFUSED";
     }
     return "?";
 }

@@ -27,8 +27,9 @@ enum class DnsStatus {
     ok,        // records present
     nxdomain,  // the name does not exist (RCODE 3)
     nodata,    // the name exists, no records of this type
-    servfail,  // SERVFAIL, REFUSED, FORMERR or an unparseable answer
+    servfail,  // SERVFAIL, FORMERR or an unparseable answer
     timeout,   // no answer within the resolver's deadline
+    refused,   // REFUSED: a temporary error like servfail (temperror), named apart in reasons
 };
 
 // "ok", "NXDOMAIN", "no records", "SERVFAIL", "timeout": for reasons people read.

@@ -79,7 +79,7 @@ std::string_view type_text(RrType type) {
 }
 
 bool is_error(DnsStatus s) {
-    return s == DnsStatus::servfail || s == DnsStatus::timeout;
+    return s == DnsStatus::servfail || s == DnsStatus::timeout || s == DnsStatus::refused;
 }
 
 // permerror and temperror end the whole evaluation (RFC 7208 4.6.4, 5.2): thrown up through

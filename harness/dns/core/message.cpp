@@ -157,7 +157,7 @@ ParsedResponse parse_response(std::span<const std::uint8_t> wire, std::uint16_t 
     answer.authoritative = ldns_pkt_aa(pkt.get());
     answer.authenticated_data = ldns_pkt_ad(pkt.get());
     if (rcode != LDNS_RCODE_NOERROR && rcode != LDNS_RCODE_NXDOMAIN) {
-        answer.status = Status::servfail;
+        answer.status = rcode == LDNS_RCODE_REFUSED ? Status::refused : Status::servfail;
         char* text = ldns_pkt_rcode2str(static_cast<ldns_pkt_rcode>(rcode));
         answer.detail = std::string("server answered ") + (text ? text : "an error");
         std::free(text);

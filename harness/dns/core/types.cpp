@@ -70,6 +70,8 @@ std::string_view to_string(Status status) {
             return "servfail";
         case Status::timeout:
             return "timeout";
+        case Status::refused:
+            return "refused";
     }
     return "unknown";
 }

@@ -39,8 +39,12 @@ enum class Status {
     ok,        // records of the asked type exist
     nxdomain,  // RCODE 3: the name does not exist
     nodata,    // NOERROR with no records of the asked type (RFC 2308 2.2)
-    servfail,  // SERVFAIL, REFUSED, FORMERR, NOTIMP from every server, or unusable answers
+    servfail,  // SERVFAIL, FORMERR, NOTIMP from every server, or unusable answers
     timeout,   // no server answered within the deadline
+    // REFUSED from every server (RCODE 5): the server will not answer this client or name
+    // (not authoritative, no recursion for us). A different fault from a broken zone, so
+    // reported apart; consumers that only know "temporary DNS error" treat it as servfail.
+    refused,
 };
 std::string_view to_string(Status status);
 

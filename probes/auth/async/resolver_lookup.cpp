@@ -17,6 +17,8 @@ DnsStatus to_auth_status(dns::Status status) {
             return DnsStatus::servfail;
         case dns::Status::timeout:
             return DnsStatus::timeout;
+        case dns::Status::refused:
+            return DnsStatus::refused;
     }
     return DnsStatus::servfail;
 }

@@ -92,6 +92,8 @@ TEST_CASE("bad parameters are 400 with a JSON error naming them") {
         Case{"/api/v1/messages/abc", "positive integer"},
         Case{"/api/v1/messages/0", "positive integer"},
         Case{"/api/v1/sessions?limit=5000", "limit"},
+        Case{"/api/v1/sessions?client_ip=bad", "client_ip"},
+        Case{"/api/v1/sessions?client_ip=127.0.0.1.5", "client_ip"},
         Case{"/api/v1/stats?x=1", "unknown parameter"});
     INFO(c.path);
     json error = get_json(world, c.path, 400);
@@ -145,6 +147,7 @@ TEST_CASE("GET /api/v1/sessions lists transcripts, filtered by client and host")
     CHECK(newest["transcript"][2] ==
           json{{"at_ms", 4}, {"side", "server"}, {"text", "451 4.7.1 try later"}});
     CHECK(get_json(world, "/api/v1/sessions?client_ip=127.0.0.1")["total"] == 1);
+    CHECK(get_json(world, "/api/v1/sessions?client_ip=::1")["total"] == 0);
     CHECK(get_json(world, "/api/v1/sessions?host=mx9.test")["total"] == 0);
     CHECK(get_json(world, "/api/v1/sessions?limit=1&offset=1")["sessions"][0]["session_id"] ==
           "S1");
@@ -176,6 +179,14 @@ TEST_CASE("GET /metrics is Prometheus text with store and server numbers") {
     CHECK_THAT(r.body, Catch::Contains("\nrelaylab_fakemx_server_smtp_connections 7\n"));
     CHECK_THAT(r.body, Catch::Contains("\nrelaylab_fakemx_server_tls 1\n"));
     CHECK_THAT(r.body, !Catch::Contains("mx1"));  // strings carry no sample
+    // Per-host stats (an array of objects): one series, one sample per host, labelled.
+    CHECK_THAT(r.body,
+               Catch::Contains("# TYPE relaylab_fakemx_server_hosts_messages untyped\n"
+                               "relaylab_fakemx_server_hosts_messages{host=\"a.test\"} 5\n"
+                               "relaylab_fakemx_server_hosts_messages{host=\"b\\\"q.test\"} 6\n"
+                               "relaylab_fakemx_server_hosts_messages{index=\"2\"} 9\n"));
+    CHECK_THAT(r.body, Catch::Contains(
+                           "\nrelaylab_fakemx_server_hosts_replies_rcpt_451{host=\"a.test\"} 2\n"));
 }
 
 TEST_CASE("GET / is a self-contained inbox page") {

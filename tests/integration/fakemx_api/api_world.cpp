@@ -70,7 +70,14 @@ ApiWorld::ApiWorld(ApiConfig config)
     }
     server = std::make_unique<ApiServer>(config, store, [] {
         return nlohmann::json{
-            {"smtp", {{"connections", 7}, {"active", 1}}}, {"tls", true}, {"name", "mx1"}};
+            {"smtp", {{"connections", 7}, {"active", 1}}},
+            {"tls", true},
+            {"name", "mx1"},
+            // The fake MX's per-host stats are an array of objects like these.
+            {"hosts",
+             {{{"host", "a.test"}, {"messages", 5}, {"replies", {{"rcpt 451", 2}}}},
+              {{"host", "b\"q.test"}, {"messages", 6}},
+              {{"messages", 9}}}}};
     });
     server->start();
 }

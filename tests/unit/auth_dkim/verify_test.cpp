@@ -118,6 +118,14 @@ TEST_CASE("verdicts carry the reason", "[dkim][unit]") {
         CHECK(v.result == DkimResult::temperror);
         CHECK(v.reason.find("SERVFAIL") != std::string::npos);
     }
+    SECTION("REFUSED: temperror that names REFUSED, not SERVFAIL") {
+        MapDns refusing;
+        refusing.fail("rsa._domainkey.example.com", DnsStatus::refused);
+        auto v = verify_one(field + message, refusing);
+        CHECK(v.result == DkimResult::temperror);
+        CHECK(v.reason.find("REFUSED") != std::string::npos);
+        CHECK(v.reason.find("SERVFAIL") == std::string::npos);
+    }
     SECTION("revoked key") {
         MapDns revoked;
         revoked.add("rsa._domainkey.example.com", "v=DKIM1; k=rsa; p=");
