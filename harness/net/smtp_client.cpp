@@ -1,5 +1,7 @@
 #include "harness/net/smtp_client.hpp"
 
+#include <optional>
+
 #include <deque>
 
 #include <boost/asio/this_coro.hpp>
@@ -43,17 +45,21 @@ std::string endpoint_text(const asio::ip::tcp::endpoint& endpoint) {
 
 // One connection, TLS as `options` says (no plaintext retry here).
 asio::awaitable<ConnectionOutcome> run_once(const asio::ip::tcp::endpoint& endpoint,
-                                            ClientConnectionOptions options, MessageSource& source,
-                                            bool& handshake_failed) {
+                                            const ClientConnectionOptions& given,
+                                            MessageSource& source, bool& handshake_failed) {
     ConnectionOutcome outcome;
     handshake_failed = false;
-    const TlsSecurityLevel level = effective_level(options);
+    // Copied only when this connection must differ from what was asked: a copy per
+    // connection (strings, TLS and DANE settings) showed in the load generator's profile.
+    std::optional<ClientConnectionOptions> changed;
+    const TlsSecurityLevel level = effective_level(given);
     const bool wants_tls =
-        options.session.implicit_tls || options.session.starttls != smtp::TlsMode::none;
-    if (wants_tls && !options.tls) {
+        given.session.implicit_tls || given.session.starttls != smtp::TlsMode::none;
+    if (wants_tls && !given.tls) {
         // The crash this prevents: a server offering STARTTLS and no context to handshake with.
-        if (level == TlsSecurityLevel::may && !options.session.implicit_tls) {
-            options.session.starttls = smtp::TlsMode::none;
+        if (level == TlsSecurityLevel::may && !given.session.implicit_tls) {
+            changed = given;
+            changed->session.starttls = smtp::TlsMode::none;
             outcome.tls_result.fallback_reason = smtp::TlsFailure::no_context;
         } else {
             outcome.outcome = smtp::tls_outcome(
@@ -63,6 +69,7 @@ asio::awaitable<ConnectionOutcome> run_once(const asio::ip::tcp::endpoint& endpo
             co_return outcome;
         }
     }
+    const ClientConnectionOptions& options = changed ? *changed : given;
     auto executor = co_await asio::this_coro::executor;
     SmtpStream stream(executor);
     boost::system::error_code ec;

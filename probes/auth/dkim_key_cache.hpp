@@ -10,6 +10,7 @@
 #include <string_view>
 
 #include "probes/auth/dkim_crypto.hpp"
+#include "probes/auth/dkim_key_record.hpp"
 
 namespace relaylab::auth {
 
@@ -26,6 +27,14 @@ struct PublicKeyCacheStats {
 std::optional<PublicKey> cached_public_key(KeyType type, std::string_view key_octets);
 void cache_public_key(KeyType type, std::string_view key_octets, const PublicKey& key);
 PublicKeyCacheStats public_key_cache_stats();
-void clear_public_key_cache();  // for tests
+void clear_public_key_cache();  // for tests: both caches
+
+// Parsed key records by their TXT text: a message from a known sender then skips the tag-list
+// parse and the base64 decoding of p= too (together about a sixth of a verify after the key
+// itself was cached). Only valid records are kept; the same bound applies.
+inline constexpr std::size_t max_cached_key_records = 1024;
+std::optional<KeyRecord> cached_key_record(std::string_view txt);
+void cache_key_record(std::string_view txt, const KeyRecord& record);
+PublicKeyCacheStats key_record_cache_stats();
 
 }  // namespace relaylab::auth

@@ -1,5 +1,7 @@
 #include "probes/auth/dkim_verify.hpp"
 
+#include "probes/auth/dkim_key_cache.hpp"
+
 #include <algorithm>
 #include <chrono>
 
@@ -82,8 +84,15 @@ KeyOutcome key_from_answer(const DnsAnswer& answer, const Signature& signature) 
     // 3.6.2.2: several TXT records are ambiguous; take the first that is a key record.
     KeyRecordResult parsed;
     for (const std::string& txt : answer.records) {
+        if (auto cached = cached_key_record(txt)) {
+            parsed.record = std::move(cached);
+            break;
+        }
         parsed = parse_key_record(txt);
-        if (parsed.record) break;
+        if (parsed.record) {
+            cache_key_record(txt, *parsed.record);
+            break;
+        }
     }
     if (!parsed.record) {
         outcome.reason = "bad key record at " + name + ": " + parsed.error;
