@@ -22,22 +22,8 @@ using namespace std::chrono_literals;
 
 namespace {
 
-struct Capture {
-    std::mutex mutex;
-    std::vector<smtp::ReceivedMessage> messages;
-};
-
-net::SmtpServerConfig capturing_server(Capture& capture) {
-    net::SmtpServerConfig config;
-    config.listeners = {{"127.0.0.1", 0, false}};
-    config.session.hostname = "mx.server.test";
-    config.timeouts.command = 10s;
-    config.on_message = [&capture](smtp::ReceivedMessage&& message, const net::TlsInfo&) {
-        std::lock_guard lock(capture.mutex);
-        capture.messages.push_back(std::move(message));
-    };
-    return config;
-}
+using test::Capture;
+using test::capturing_server;
 
 net::ClientConnectionOptions quick_client() {
     net::ClientConnectionOptions options;

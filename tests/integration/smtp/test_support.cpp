@@ -216,4 +216,17 @@ net::ConnectionOutcome run_client(std::uint16_t port, const net::ClientConnectio
     return future.get();
 }
 
+net::SmtpServerConfig capturing_server(Capture& capture) {
+    net::SmtpServerConfig config;
+    config.listeners = {{"127.0.0.1", 0, false}};
+    config.session.hostname = "mx.server.test";
+    config.timeouts.command = std::chrono::seconds(10);
+    config.on_message = [&capture](smtp::ReceivedMessage&& message, const net::TlsInfo& tls) {
+        std::lock_guard lock(capture.mutex);
+        capture.messages.push_back(std::move(message));
+        capture.tls.push_back(tls);
+    };
+    return config;
+}
+
 }  // namespace relaylab::test

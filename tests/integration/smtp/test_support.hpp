@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <deque>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -14,9 +15,21 @@
 #include <boost/asio/ip/tcp.hpp>
 
 #include "harness/net/smtp_client.hpp"
+#include "harness/net/smtp_server.hpp"
 #include "harness/net/tls.hpp"
 
 namespace relaylab::test {
+
+// What a capturing server received: every message and the TLS it came over.
+struct Capture {
+    std::mutex mutex;
+    std::vector<smtp::ReceivedMessage> messages;
+    std::vector<net::TlsInfo> tls;
+};
+
+// A server on an ephemeral loopback port (hostname mx.server.test, 10 s command timeout) that
+// keeps every message it accepts in `capture`.
+net::SmtpServerConfig capturing_server(Capture& capture);
 
 // A CA made at test time and a server certificate it signed, written to a temporary folder.
 struct TestPki {
