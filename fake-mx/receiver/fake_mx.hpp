@@ -48,7 +48,7 @@ struct FakeMxConfig {
     std::size_t max_connections = 1000;  // per host
     // Every host's bare LF/CR policy in DATA unless its behaviour sets bare_newline.
     smtp::BareNewlinePolicy bare_newline = smtp::BareNewlinePolicy::reject;
-    net::ClientLimits client_limits;     // per host
+    net::ClientLimits client_limits;  // per host
     // NOOP/RSET/VRFY/HELP before 421 (--junk-command-limit); 0: none.
     std::size_t max_junk_commands = smtp::limits::default_junk_command_limit;
     // Accept at most this many messages over all hosts (0: no limit); a message beyond it gets
