@@ -1,0 +1,99 @@
+// What a relay is told to be: listeners, who may relay, where mail goes, how delivery is shaped
+// and retried, what it signs. Read from relay.json (relay_config_json.hpp) and from
+// `relaylab relay` flags, or built by the scenario runner from a scenario's `relay` section.
+// Names follow Postfix where Postfix has the knob (minimal_backoff_time, smtp_tcp_port, ...).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace relaylab::relay {
+
+struct HostPort {
+    std::string host;  // a name or an address literal
+    std::uint16_t port = 0;
+};
+
+struct ListenerSettings {
+    std::string address = "127.0.0.1";
+    std::uint16_t port = 0;  // 0: ephemeral (the relay prints what it got)
+    bool implicit_tls = false;
+};
+
+struct TlsFiles {
+    std::filesystem::path certificate;  // PEM chain
+    std::filesystem::path private_key;  // PEM
+};
+
+struct AuthUser {
+    std::string name;
+    std::string password;
+};
+
+// Where a domain's mail goes instead of its MX hosts.
+struct SmarthostRoute {
+    HostPort server;
+    std::optional<AuthUser> auth;  // AUTH PLAIN/LOGIN as this user (only over TLS)
+    std::string tls = "may";       // the TLS level towards the smarthost
+    bool implicit_tls = false;     // port 465 style
+};
+
+// Per destination domain (or "*" for every domain without its own entry).
+struct DestinationPolicy {
+    std::string tls = "may";  // none | may | encrypt | verify | dane
+    std::size_t max_connections = 20;        // concurrent connections to the destination's site
+    std::size_t messages_per_connection = 100;  // then QUIT and reconnect
+    std::size_t max_recipients = 100;        // per transaction (then split)
+    double max_messages_per_second = 0;      // token bucket; 0: unshaped
+    double max_messages_per_minute = 0;      // a second bucket; 0: unshaped
+    std::optional<SmarthostRoute> smarthost;  // set: no MX lookup for this domain
+};
+
+struct RetrySettings {
+    std::chrono::seconds minimal_backoff{300};   // Postfix minimal_backoff_time
+    std::chrono::seconds maximal_backoff{4000};  // maximal_backoff_time
+    double multiplier = 2.0;                     // backoff grows by this per attempt
+    double jitter = 0.2;                         // +-20%: deferred mail does not retry in lockstep
+    std::chrono::seconds maximal_queue_lifetime{5 * 24 * 3600};  // then bounce (expired)
+    std::chrono::seconds bounce_queue_lifetime{5 * 24 * 3600};   // the same for DSNs we made
+};
+
+struct DkimSigning {
+    std::string domain;    // the sender domain this key signs for (From: domain), d=
+    std::string selector;  // s=
+    std::filesystem::path private_key;  // PEM, RSA or Ed25519: the algorithm follows the key
+};
+
+struct RelayConfig {
+    std::string hostname = "relay.relaylab.test";  // EHLO name, greeting, DSN Reporting-MTA
+    std::optional<ListenerSettings> relay_in;       // accepts from trusted networks
+    std::optional<ListenerSettings> submission;     // AUTH required
+    std::optional<TlsFiles> tls;                    // server certificate (STARTTLS on listeners)
+    std::filesystem::path spool = "relaylab-spool";
+    bool spool_fsync = true;
+    std::optional<HostPort> dns;  // the resolver; unset: no DNS (smarthost routes only)
+    std::uint16_t mx_port = 25;   // Postfix smtp_tcp_port: the port used on MX hosts
+    std::vector<std::string> trusted_networks{"127.0.0.0/8", "::1/128"};
+    std::vector<std::string> relay_domains;   // accepted from anyone (we are their MX)
+    std::vector<AuthUser> users;              // submission accounts
+    unsigned auth_failures_per_minute = 5;    // per client IP, then 421 4.7.0 until it cools
+    std::uint64_t max_message_size = 50ull << 20;
+    std::size_t max_connections = 1000;
+    std::optional<HostPort> admin;             // admin HTTP API (loopback only)
+    std::optional<std::filesystem::path> event_log;  // JSON lines; unset: none
+    RetrySettings retry;
+    std::map<std::string, DestinationPolicy> destinations;  // key: domain, or "*" for default
+    std::optional<SmarthostRoute> smarthost;  // all mail, unless a destination says otherwise
+    std::vector<DkimSigning> dkim;
+    unsigned threads = 1;  // io threads of the listeners
+
+    // The policy for `domain`: its own entry, else "*", else the defaults.
+    const DestinationPolicy& destination(const std::string& domain) const;
+};
+
+}  // namespace relaylab::relay
