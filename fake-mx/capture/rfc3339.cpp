@@ -1,5 +1,7 @@
 #include "fake-mx/capture/rfc3339.hpp"
 
+#include "harness/log/timestamp.hpp"
+
 #include <cstdint>
 #include <cstdio>
 
@@ -56,19 +58,7 @@ std::optional<SystemTime> parse_unix_seconds(std::string_view text) {
 
 }  // namespace
 
-std::string format_rfc3339_ms(SystemTime time) {
-    auto ms = time_point_cast<milliseconds>(time);
-    auto day = floor<days>(ms);
-    year_month_day ymd(day);
-    hh_mm_ss<milliseconds> hms(ms - day);
-    char buffer[40];
-    std::snprintf(buffer, sizeof buffer, "%04d-%02u-%02uT%02d:%02d:%02d.%03dZ",
-                  static_cast<int>(ymd.year()), static_cast<unsigned>(ymd.month()),
-                  static_cast<unsigned>(ymd.day()), static_cast<int>(hms.hours().count()),
-                  static_cast<int>(hms.minutes().count()), static_cast<int>(hms.seconds().count()),
-                  static_cast<int>(hms.subseconds().count()));
-    return buffer;
-}
+std::string format_rfc3339_ms(SystemTime time) { return log::format_rfc3339_ms(time); }
 
 std::optional<SystemTime> parse_time(std::string_view text) {
     if (text.find('-') == std::string_view::npos) return parse_unix_seconds(text);

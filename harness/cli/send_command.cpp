@@ -2,6 +2,8 @@
 #include <boost/asio/ip/address.hpp>
 #include <iomanip>
 #include <iostream>
+#include <cstdio>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
@@ -45,6 +47,8 @@ const CommandSpec& spec() {
                      "recipients per message: fixed, uniform, or weighted (default 1)"},
                     {"--threads", "N", "io threads (default 1)"},
                     {"--json", "", "print the summary as one JSON object"},
+                    {"--events", "FILE",
+                     "write a JSON line per message outcome (accepted/failed, tracking id, queue id)"},
                 },
         };
         add_client_options(s);
@@ -52,6 +56,40 @@ const CommandSpec& spec() {
     }();
     return spec;
 }
+
+// --events FILE: one JSON line per message outcome, the record a crash test or a report
+// matches against what arrived (by tracking id). Events come from every io thread.
+class MessageEventFile {
+  public:
+    explicit MessageEventFile(const std::string& path) : file_(std::fopen(path.c_str(), "w")) {
+        if (!file_) throw UsageError("--events: cannot open " + path + " for writing");
+    }
+    ~MessageEventFile() { close(); }
+    void write(const load::MessageEvent& event) {
+        if (event.kind == load::EventKind::submitted) return;
+        nlohmann::json line = {{"event", load::to_string(event.kind)},
+                               {"n", event.number},
+                               {"tracking_id", event.tracking_id}};
+        if (event.kind == load::EventKind::accepted) {
+            line["queue_id"] = event.queue_id;
+        } else {
+            line["failure"] = event.failure_key;
+            line["content_sent"] = event.content_sent;
+        }
+        std::string text = line.dump() + "\n";
+        std::lock_guard lock(mutex_);
+        if (file_) std::fwrite(text.data(), 1, text.size(), file_);
+    }
+    void close() {
+        std::lock_guard lock(mutex_);
+        if (file_) std::fclose(file_);
+        file_ = nullptr;
+    }
+
+  private:
+    std::mutex mutex_;
+    std::FILE* file_;
+};
 
 std::string format_ms(double value) {
     std::ostringstream out;
@@ -81,8 +119,14 @@ int send(const ParsedArgs& args) {
     }
     plan.connection = client_options(args, parse_host_port("--server", *server_text).host);
 
+    std::unique_ptr<MessageEventFile> events;
+    if (auto path = args.get("--events")) events = std::make_unique<MessageEventFile>(*path);
+    load::EventHandler on_event;
+    if (events) on_event = [&events](const load::MessageEvent& event) { events->write(event); };
     load::LoadTotals totals = load::run_load(
-        plan, std::make_shared<load::TemplateMessageFactory>(std::move(message)), threads);
+        plan, std::make_shared<load::TemplateMessageFactory>(std::move(message)), threads,
+        on_event);
+    if (events) events->close();
     load::LatencySummary latency = totals.latency.summary();
 
     if (args.has("--json")) {

@@ -1,7 +1,8 @@
 #include "harness/load/message_factory.hpp"
 
 #include <algorithm>
-#include <ctime>
+
+#include "harness/log/timestamp.hpp"
 
 namespace relaylab::load {
 
@@ -10,23 +11,6 @@ namespace {
 // Body lines of 76 characters: under RFC 5322 2.1.1's 78-character advice.
 constexpr std::size_t body_line_chars = 76;
 constexpr std::size_t body_line_octets = body_line_chars + 2;
-
-// The Date header's value, formatted once per second per thread: strftime per message shows in
-// the send benchmark, and the factory must stay thread-safe.
-const std::string& rfc5322_date() {
-    thread_local std::time_t cached_second = -1;
-    thread_local std::string cached;
-    std::time_t now = std::time(nullptr);
-    if (now != cached_second) {
-        std::tm tm{};
-        gmtime_r(&now, &tm);
-        char text[64];
-        std::size_t length = std::strftime(text, sizeof text, "%a, %d %b %Y %H:%M:%S +0000", &tm);
-        cached.assign(text, length);
-        cached_second = now;
-    }
-    return cached;
-}
 
 const std::string& body_line() {
     static const std::string line = [] {
@@ -116,7 +100,7 @@ void TemplateMessageFactory::append_headers(std::string& out, std::uint64_t n,
         if (i > 0) out += ",\r\n ";
         add({"<", recipients[i], ">"});
     }
-    add({"\r\nSubject: ", expand(template_.subject, n), "\r\nDate: ", rfc5322_date(),
+    add({"\r\nSubject: ", expand(template_.subject, n), "\r\nDate: ", log::rfc5322_date_now(),
          "\r\nMessage-ID: <", id, "@relaylab.test>\r\nX-Relaylab-Id: ", id,
          "\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=us-ascii\r\n\r\n"});
 }

@@ -1,5 +1,7 @@
 #include "harness/log/log.hpp"
 
+#include "harness/log/timestamp.hpp"
+
 #include <unistd.h>
 
 #include <atomic>
@@ -15,19 +17,7 @@ std::atomic<Level> g_min_level{Level::warn};
 std::atomic<Format> g_format{Format::text};
 
 void append_timestamp(std::string& out) {
-    // RFC 3339 UTC with milliseconds: sortable, and what log shippers parse without a pattern.
-    const auto now = std::chrono::system_clock::now();
-    const std::time_t seconds = std::chrono::system_clock::to_time_t(now);
-    const auto millis =
-        std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() %
-        1000;
-    std::tm utc{};
-    gmtime_r(&seconds, &utc);
-    char buffer[32];
-    const int n = std::snprintf(buffer, sizeof buffer, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
-                                utc.tm_year + 1900, utc.tm_mon + 1, utc.tm_mday, utc.tm_hour,
-                                utc.tm_min, utc.tm_sec, static_cast<int>(millis));
-    out.append(buffer, static_cast<std::size_t>(n > 0 ? n : 0));
+    out += format_rfc3339_ms(std::chrono::system_clock::now());
 }
 
 void append_json_string(std::string& out, std::string_view text) {

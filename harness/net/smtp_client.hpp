@@ -30,6 +30,9 @@ class MessageSource {
     // Waits for the next message; nullopt when no more will come.
     virtual boost::asio::awaitable<std::optional<smtp::OutgoingMessage>> next() = 0;
     virtual void on_started(std::uint64_t /*id*/) {}
+    // The session is ready for mail (greeting, EHLO, STARTTLS and AUTH done): what TLS it has,
+    // so a relay can record per delivery the TLS it used.
+    virtual void on_ready(const smtp::TlsResult& /*tls*/) {}
     virtual void on_done(smtp::TransactionResult&& result) = 0;
     // Messages taken but never started because the session ended first.
     virtual void on_unsent(std::vector<smtp::OutgoingMessage>&& messages) = 0;

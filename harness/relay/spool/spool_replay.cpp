@@ -1,0 +1,239 @@
+#include "harness/relay/spool/spool_replay.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <charconv>
+#include <cstring>
+#include <string>
+#include <system_error>
+#include <utility>
+#include <vector>
+
+#include "harness/log/log.hpp"
+#include "harness/relay/spool/segment_log.hpp"
+#include "harness/relay/spool/spool_record.hpp"
+
+namespace relaylab::relay {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr std::size_t id_hex_digits = 16;
+
+std::string read_segment(const fs::path& path) {
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        throw SpoolError("cannot open spool segment " + path.string() + ": " +
+                         std::strerror(errno));
+    }
+    std::string bytes;
+    char chunk[1 << 16];
+    for (;;) {
+        const ssize_t got = ::read(fd, chunk, sizeof chunk);
+        if (got < 0 && errno == EINTR) continue;
+        if (got < 0) {
+            const int error = errno;
+            ::close(fd);
+            throw SpoolError("cannot read spool segment " + path.string() + ": " +
+                             std::strerror(error));
+        }
+        if (got == 0) break;
+        bytes.append(chunk, static_cast<std::size_t>(got));
+    }
+    ::close(fd);
+    return bytes;
+}
+
+std::vector<std::pair<std::uint64_t, fs::path>> list_segments(const fs::path& segments_dir) {
+    std::vector<std::pair<std::uint64_t, fs::path>> segments;
+    for (const auto& entry : fs::directory_iterator(segments_dir)) {
+        std::uint64_t number = 0;
+        if (entry.is_regular_file() &&
+            parse_segment_file_name(entry.path().filename().string(), number)) {
+            segments.emplace_back(number, entry.path());
+        }
+    }
+    std::sort(segments.begin(), segments.end());
+    return segments;
+}
+
+// Where the next readable record starts after a bad one at `offset`, or npos. First the bad
+// record's own length (a flipped bit in a body leaves the frame intact): taken when a good record
+// starts right there. Otherwise the next magic that begins a record with a valid checksum.
+std::size_t next_good_record(std::string_view bytes, std::size_t offset) {
+    Frame frame;
+    if (bytes.size() - offset >= spool_limits::frame_header) {
+        std::uint64_t length = 0;
+        for (std::size_t i = 0; i < 4; ++i) {
+            length |= std::uint64_t(static_cast<unsigned char>(bytes[offset + 5 + i])) << (8 * i);
+        }
+        const std::uint64_t skip = spool_limits::frame_header + length;
+        if (skip < bytes.size() - offset &&
+            decode_frame(bytes.substr(offset + skip), frame) == FrameError::none) {
+            return offset + skip;
+        }
+    }
+    const char magic[4] = {static_cast<char>(spool_record_magic & 0xFFu),
+                           static_cast<char>((spool_record_magic >> 8) & 0xFFu),
+                           static_cast<char>((spool_record_magic >> 16) & 0xFFu),
+                           static_cast<char>(spool_record_magic >> 24)};
+    for (std::size_t at = bytes.find(std::string_view(magic, 4), offset + 1);
+         at != std::string_view::npos; at = bytes.find(std::string_view(magic, 4), at + 1)) {
+        if (decode_frame(bytes.substr(at), frame) == FrameError::none) return at;
+    }
+    return std::string_view::npos;
+}
+
+class Replayer {
+  public:
+    Replayer(const fs::path& quarantine_dir, ReplayResult& result)
+        : quarantine_dir_(quarantine_dir), result_(result) {}
+
+    void segment(std::uint64_t number, const fs::path& path, bool newest) {
+        std::string bytes = read_segment(path);
+        result_.report.segments += 1;
+        const std::string_view view(bytes);
+        bool quarantined = false;
+        std::size_t offset = 0;
+        while (offset < view.size()) {
+            Frame frame;
+            const FrameError frame_error = decode_frame(view.substr(offset), frame);
+            PayloadError payload_error = PayloadError::none;
+            if (frame_error == FrameError::none) {
+                payload_error = apply(frame, number, offset);
+                if (payload_error == PayloadError::none) {
+                    result_.report.records += 1;
+                    offset += frame.size;
+                    continue;
+                }
+            }
+            const std::size_t next = next_good_record(view, offset);
+            // A torn write fails its frame; a record with a good checksum but a payload this
+            // version cannot read (a newer relaylab's) is never cut off.
+            if (newest && frame_error != FrameError::none && next == std::string_view::npos) {
+                cut_torn_tail(path, offset, view.size());
+                bytes.resize(offset);
+                break;
+            }
+            result_.report.corrupt_records += 1;
+            if (!quarantined) quarantined = quarantine(path);
+            log::warn("spool.quarantined",
+                      {{"path", path.string()},
+                       {"offset", offset},
+                       {"error", frame_error != FrameError::none ? to_string(frame_error)
+                                                                 : to_string(payload_error)},
+                       {"resumed_at",
+                        next == std::string_view::npos ? std::int64_t(-1) : std::int64_t(next)}});
+            if (next == std::string_view::npos) break;
+            offset = next;
+        }
+        result_.index.note_record(number, bytes.size());
+    }
+
+  private:
+    PayloadError apply(const Frame& frame, std::uint64_t segment, std::size_t offset) {
+        switch (frame.type) {
+            case RecordType::message: {
+                SpoolMessage message;
+                std::size_t body_offset = 0;
+                const PayloadError error = decode_message(frame.payload, message, body_offset);
+                if (error != PayloadError::none) return error;
+                note_id(message.id);
+                const MessageLocation location{segment, offset, frame.size,
+                                               offset + spool_limits::frame_header + body_offset};
+                result_.index.put(std::move(message), location);
+                return error;
+            }
+            case RecordType::state: {
+                StateChange change;
+                const PayloadError error = decode_state(frame.payload, change);
+                if (error != PayloadError::none) return error;
+                note_id(change.id);
+                result_.index.apply_state(change.id, change.attempts, change.next_attempt_ms,
+                                          std::move(change.recipients));
+                return error;
+            }
+            case RecordType::finished: {
+                std::string id;
+                const PayloadError error = decode_finished(frame.payload, id);
+                if (error != PayloadError::none) return error;
+                note_id(id);
+                result_.index.erase(id);
+                return error;
+            }
+        }
+        return PayloadError::unknown_version;
+    }
+
+    void note_id(std::string_view id) {
+        result_.largest_id = std::max(result_.largest_id, id_value(id));
+    }
+
+    // A crash mid-write leaves a prefix of the last batch: never acknowledged, so cut it off
+    // (new records go to a new segment anyway, but the next start must not see it as rot).
+    void cut_torn_tail(const fs::path& path, std::size_t offset, std::size_t size) {
+        result_.report.torn_bytes += size - offset;
+        log::info("spool.torn_tail",
+                  {{"path", path.string()}, {"offset", offset}, {"bytes", size - offset}});
+        const int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
+        if (fd < 0 || ::ftruncate(fd, static_cast<off_t>(offset)) != 0 || ::fsync(fd) != 0) {
+            log::warn("spool.torn_tail_not_cut",
+                      {{"path", path.string()}, {"error", std::strerror(errno)}});
+        }
+        if (fd >= 0) ::close(fd);
+    }
+
+    // A copy for inspection; the original stays until its live messages are gone.
+    bool quarantine(const fs::path& path) {
+        const fs::path copy = quarantine_dir_ / path.filename();
+        std::error_code error;
+        fs::copy_file(path, copy, fs::copy_options::overwrite_existing, error);
+        if (error) {
+            log::warn("spool.quarantine_failed",
+                      {{"path", path.string()}, {"error", error.message()}});
+            return false;
+        }
+        result_.report.quarantined.push_back(copy);
+        return true;
+    }
+
+    const fs::path& quarantine_dir_;
+    ReplayResult& result_;
+};
+
+}  // namespace
+
+std::uint64_t id_value(std::string_view id) {
+    std::uint64_t value = 0;
+    if (id.size() != id_hex_digits) return 0;
+    const auto [end, error] = std::from_chars(id.data(), id.data() + id.size(), value, 16);
+    return error == std::errc{} && end == id.data() + id.size() ? value : 0;
+}
+
+ReplayResult replay_segments(const fs::path& segments_dir, const fs::path& quarantine_dir) {
+    ReplayResult result;
+    auto segments = list_segments(segments_dir);
+    // Empty files: a segment created just before a crash, or whose first batch failed.
+    std::erase_if(segments, [](const auto& segment) {
+        std::error_code error;
+        if (fs::file_size(segment.second, error) != 0 || error) return false;
+        fs::remove(segment.second, error);
+        return true;
+    });
+    Replayer replayer(quarantine_dir, result);
+    for (std::size_t i = 0; i < segments.size(); ++i) {
+        replayer.segment(segments[i].first, segments[i].second, i + 1 == segments.size());
+    }
+    if (!segments.empty()) result.next_segment = segments.back().first + 1;
+    for (const auto& [id, indexed] : result.index.messages()) {
+        result.report.messages.push_back(indexed.message);
+    }
+    std::sort(result.report.messages.begin(), result.report.messages.end(),
+              [](const SpoolMessage& a, const SpoolMessage& b) { return a.id < b.id; });
+    return result;
+}
+
+}  // namespace relaylab::relay
