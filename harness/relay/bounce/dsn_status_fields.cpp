@@ -5,7 +5,6 @@
 
 #include "harness/relay/bounce/dsn_parts.hpp"
 #include "harness/relay/bounce/dsn_text.hpp"
-#include "harness/smtp/command.hpp"
 #include "harness/smtp/reply.hpp"
 
 namespace relaylab::relay::dsn_parts {
@@ -79,8 +78,8 @@ std::string typed_address(std::string_view address, bool& utf8) {
     return (ascii ? "rfc822;" : "utf-8;") + clean;
 }
 
-// RFC 3461 ORCPT "type;xtext" as the DSN shows it: the type, and the address decoded (xtext
-// exists for the SMTP command line only, RFC 3461 4.2).
+// RFC 3461 ORCPT "type;address" (already xtext-decoded: xtext exists for the SMTP command
+// line only, and a DSN shows the address as the sender wrote it, as Postfix does).
 std::string original_recipient(std::string_view orcpt, bool& utf8) {
     std::string_view type = "rfc822";
     std::string_view value = orcpt;
@@ -88,8 +87,7 @@ std::string original_recipient(std::string_view orcpt, bool& utf8) {
         type = orcpt.substr(0, semi);
         value = orcpt.substr(semi + 1);
     }
-    std::optional<std::string> decoded = smtp::decode_xtext(value);
-    std::string address = one_line(decoded ? *decoded : value, true, max_value_octets);
+    std::string address = one_line(value, true, max_value_octets);
     utf8 = utf8 || !dsn_text::is_7bit(address);
     return one_line(type, false, max_value_octets) + ";" + address;
 }
@@ -128,11 +126,9 @@ std::string status_fields(const DsnInput& input, const std::string& host, bool& 
     if (!input.queue_id.empty())
         append_field(fields, "X-Relaylab-Queue-ID",
                      one_line(input.queue_id, false, max_value_octets));
-    if (!input.original_envid.empty()) {
-        std::optional<std::string> envid = smtp::decode_xtext(input.original_envid);
+    if (!input.original_envid.empty())
         append_field(fields, "Original-Envelope-Id",
-                     one_line(envid ? *envid : input.original_envid, false, max_envid_octets));
-    }
+                     one_line(input.original_envid, false, max_envid_octets));
     append_field(fields, "Arrival-Date", dsn_text::rfc5322_date(input.arrival_ms));
     for (const DsnRecipient& r : input.recipients)
         append_recipient(fields, r, utf8);

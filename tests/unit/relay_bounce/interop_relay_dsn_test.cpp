@@ -79,10 +79,10 @@ std::map<std::string, std::string> make_dsns() {
     };
     DsnInput failed = input("QFAILED1");
     failed.ret = DsnReturnContent::full;
-    failed.original_envid = "ENV+2B42";
+    failed.original_envid = "ENV+42";
     failed.recipients.push_back(recipient("bob@dest.example", DsnAction::failed,
                                           "550 5.1.1 <bob@dest.example>: no such user"));
-    failed.recipients.back().orcpt = "rfc822;Bob+2Bsales@dest.example";
+    failed.recipients.back().orcpt = "rfc822;Bob+sales@dest.example";
     failed.recipients.push_back(recipient("carol@dest.example", DsnAction::delayed,
                                           "451 4.7.1 greylisted, come back later"));
     add("failed.eml", failed);
