@@ -23,8 +23,10 @@ std::size_t cut_point(std::string_view text, std::size_t limit) {
 }  // namespace
 
 std::string rfc5322_date(std::int64_t unix_ms) {
+    // Whole seconds, rounded down also before 1970 (a clock set wrong must not break the date).
+    std::int64_t seconds = unix_ms / 1000 - (unix_ms % 1000 < 0 ? 1 : 0);
     return log::format_rfc5322_date(
-        std::chrono::system_clock::time_point(std::chrono::milliseconds(unix_ms)));
+        std::chrono::system_clock::time_point(std::chrono::seconds(seconds)));
 }
 
 std::string one_line(std::string_view text, bool keep_utf8, std::size_t max_octets) {
