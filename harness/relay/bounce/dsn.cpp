@@ -129,8 +129,12 @@ DsnMessage make_dsn(const DsnInput& input) {
     if (input.recipients.empty()) return refused(DsnError::no_recipients);
 
     const std::string host = reporting_host(input);
-    const ReturnedContent returned = returned_content(
-        input.original_message, input.ret == DsnReturnContent::full, input.max_returned_bytes);
+    ReturnRequest request = ReturnRequest::headers;
+    if (input.ret == DsnReturnContent::full)
+        request = reports(input, DsnAction::failed) ? ReturnRequest::full
+                                                    : ReturnRequest::full_without_failure;
+    const ReturnedContent returned =
+        returned_content(input.original_message, request, input.max_returned_bytes);
     bool utf8_status = false;
     const std::string status = dsn_parts::status_fields(input, host, utf8_status);
     const std::string text = dsn_parts::notice(input, host, returned);

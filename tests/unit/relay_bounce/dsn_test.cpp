@@ -218,6 +218,17 @@ TEST_CASE("RET=FULL over max_returned_bytes returns the headers, and says why", 
     CHECK(prose(c.report.parts[0].body).find("larger than the limit") != std::string::npos);
 }
 
+TEST_CASE("RET=FULL in a delay or success report returns the headers (RFC 3461 4.3)", "[dsn]") {
+    DsnInput in = base_input();
+    in.ret = DsnReturnContent::full;
+    for (DsnAction action : {DsnAction::delayed, DsnAction::delivered}) {
+        in.recipients[0].action = action;
+        Checked c = make_checked(in);
+        CHECK(c.report.parts[2].field("Content-Type") == "text/rfc822-headers");
+        CHECK(prose(c.report.parts[0].body).find("without a failure") != std::string::npos);
+    }
+}
+
 TEST_CASE("RET=HDRS returns the header section only", "[dsn]") {
     DsnInput in = base_input();
     in.ret = DsnReturnContent::headers;
