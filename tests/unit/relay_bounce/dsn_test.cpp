@@ -194,6 +194,8 @@ TEST_CASE("an explicit status wins over the reply's; a malformed one is derived"
     DsnInput in = base_input();
     in.recipients[0].status = "5.4.7";  // expired
     CHECK(make_checked(in).groups[1].field("Status") == "5.4.7");
+    in.recipients[0].status = "5.1.10";  // null MX (RFC 7505 4.2): a two-digit detail
+    CHECK(make_checked(in).groups[1].field("Status") == "5.1.10");
     in.recipients[0].status = "9.9.9\r\nX: y";
     CHECK(make_checked(in).groups[1].field("Status") == "5.1.1");
 }
@@ -390,7 +392,8 @@ TEST_CASE("dsn_status_for_reply", "[dsn]") {
         {421, "", "4.0.0"},        {250, "2.6.0", "2.6.0"}, {250, "", "2.0.0"},
         {550, "4.1.1", "5.0.0"},  // class disagrees with the code: RFC 3463 2
         {554, " 5.7.1 ", "5.7.1"}, {550, "5.1", "5.0.0"},   {550, "5.1234.1", "5.0.0"},
-        {354, "", "5.5.0"},        {0, "", "5.5.0"},        {700, "7.0.0", "5.5.0"},
+        {556, "5.1.10", "5.1.10"}, {354, "", "5.5.0"},      {0, "", "5.5.0"},
+        {700, "7.0.0", "5.5.0"},
     };
     for (const Case& c : cases) {
         INFO(c.code << " \"" << c.enhanced << "\": want " << c.want);
