@@ -6,7 +6,8 @@
 // Memory is bounded: at most `max_clients` addresses are tracked (least recently used forgotten)
 // and each keeps at most `failures_per_minute` time stamps. IPv6 clients are counted per /64, as
 // one host commonly holds a whole /64 and could otherwise rotate addresses for free.
-// Sans-I/O: the time is an argument.
+// Sans-I/O: the time is an argument. Not thread-safe: keep one for all listeners (behind a mutex
+// or on one strand); one per io thread would multiply the limit by the number of threads.
 #pragma once
 
 #include <chrono>

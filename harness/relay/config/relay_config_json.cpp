@@ -153,7 +153,14 @@ AuthUser Parser::parse_user(const nlohmann::json& value, const Where& where) con
     }
     AuthUser user;
     user.name = detail::get_string(value["name"], where / "name", max_text);
-    user.password = detail::get_string(value["password"], where / "password", max_text);
+    // Never echo a password in an error: messages go to terminals, CI logs and bug reports.
+    if (!value["password"].is_string()) {
+        (where / "password").fail("must be a string (the value is not shown: it is a password)");
+    }
+    user.password = value["password"].get<std::string>();
+    if (user.password.size() > max_text) {
+        (where / "password").fail("is longer than " + std::to_string(max_text) + " characters");
+    }
     if (user.name.empty()) (where / "name").fail("must not be empty");
     if (user.password.empty()) (where / "password").fail("must not be empty");
     return user;
@@ -326,6 +333,29 @@ void Parser::check_whole(const nlohmann::json& document, const RelayConfig& conf
                 .fail(
                     "true needs a server certificate: add \"tls\": {\"certificate\": ..., "
                     "\"private_key\": ...}");
+        }
+    }
+    // Two listeners on one fixed address and port would fail at bind time with a vaguer message.
+    struct Bound {
+        const char* key;
+        std::optional<HostPort> at;
+    };
+    auto listener_at = [](const std::optional<ListenerSettings>& listener) {
+        return listener ? std::optional<HostPort>(HostPort{listener->address, listener->port})
+                        : std::nullopt;
+    };
+    const Bound bound[] = {{"relay_in", listener_at(config.relay_in)},
+                           {"submission", listener_at(config.submission)},
+                           {"admin", config.admin}};
+    for (std::size_t i = 0; i < std::size(bound); ++i) {
+        for (std::size_t j = 0; j < i; ++j) {
+            const auto& a = bound[i].at;
+            const auto& b = bound[j].at;
+            if (a && b && a->port != 0 && a->port == b->port && a->host == b->host) {
+                (root_ / bound[i].key)
+                    .fail("\"" + format_host_port(*a) + "\" is already the address of /" +
+                          bound[j].key + ": each listener needs its own port");
+            }
         }
     }
     if (config.admin && !is_loopback_host(config.admin->host)) {

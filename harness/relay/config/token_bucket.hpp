@@ -1,7 +1,8 @@
 // The delivery rate shaper of one destination: max_messages_per_second and
 // max_messages_per_minute as two token buckets; a message goes when both have a token. Either
 // rate may be 0 (that bucket is off). Sans-I/O: the time is an argument, and take() says how long
-// to wait, so the caller sets one timer instead of polling.
+// to wait, so the caller sets one timer instead of polling. Not thread-safe: one per destination,
+// used by whoever owns that destination's queue.
 //
 // Capacities (the burst after an idle spell):
 //   per second: max(1, rate) tokens, so "10/s" may send 10 at once after a pause;

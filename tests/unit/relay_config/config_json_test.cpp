@@ -289,6 +289,18 @@ TEST_CASE("every bad value is refused with its JSON pointer and what would be ri
              {"name": "a", "password": "y"}]})",
          {"/users/1/name: \"a\" is listed twice"},
          "/users/1/name"},
+        {"password not a string",
+         R"({"relay_in": "127.0.0.1:0", "users": [{"name": "a", "password": 271828}]})",
+         {"/users/0/password: must be a string (the value is not shown"},
+         "/users/0/password"},
+        {"two listeners on one port",
+         R"({"relay_in": "127.0.0.1:2525", "submission": {"listen": "127.0.0.1:2525"}})",
+         {"/submission: \"127.0.0.1:2525\" is already the address of /relay_in"},
+         "/submission"},
+        {"admin on a listener's port",
+         R"({"submission": "[::1]:587", "admin": "[::1]:587"})",
+         {"/admin: \"[::1]:587\" is already the address of /submission"},
+         "/admin"},
         {"empty password",
          R"({"relay_in": "127.0.0.1:0", "users": [{"name": "a", "password": ""}]})",
          {"/users/0/password: must not be empty"},
@@ -425,6 +437,19 @@ TEST_CASE("every bad value is refused with its JSON pointer and what would be ri
         for (const char* part : c.want)
             CHECK(message.find(part) != std::string::npos);
         CHECK(error.pointer() == c.pointer);
+    }
+}
+
+TEST_CASE("ephemeral listeners may share an address; a bad password is never echoed", "[config]") {
+    auto config = parse_text(
+        R"({"relay_in": "127.0.0.1:0", "submission": "127.0.0.1:0", "admin": "127.0.0.1:0"})");
+    CHECK(config.relay_in->port == 0);
+    CHECK(config.submission->port == 0);
+    try {
+        parse_text(R"({"relay_in": "127.0.0.1:0", "users": [{"name": "a", "password": 271828}]})");
+        FAIL("accepted a number as a password");
+    } catch (const RelayConfigError& error) {
+        CHECK(std::string(error.what()).find("271828") == std::string::npos);
     }
 }
 
