@@ -508,6 +508,10 @@ RelayConfig parse_relay_config(const nlohmann::json& document, const std::string
     return Parser(source_name, base_directory).parse(document);
 }
 
+void check_relay_config(const RelayConfig& config, const std::string& source_name) {
+    parse_relay_config(to_json(config), source_name);
+}
+
 RelayConfig load_relay_config(const std::filesystem::path& path) {
     const std::string name = path.string();
     std::error_code ec;

@@ -112,4 +112,10 @@ nlohmann::json to_json(const RelayConfig& config);
 
 inline constexpr std::string_view redacted_password = "<redacted>";
 
+// Validates a configuration built in code (the runner from a scenario's relay section, the CLI
+// from flags over a file) by exactly the rules of a file: it parses to_json(config), so an error
+// names the key as a JSON pointer of the format above ("flags: /relay_in: ..."). Passwords are
+// only checked for being present (to_json redacts them). Throws RelayConfigError.
+void check_relay_config(const RelayConfig& config, const std::string& source_name);
+
 }  // namespace relaylab::relay

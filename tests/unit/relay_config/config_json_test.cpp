@@ -503,3 +503,35 @@ TEST_CASE("load_relay_config reads the file, paths relative to it", "[config]") 
     std::filesystem::resize_file(huge, limits::max_config_file_bytes + 1);
     expect_error(huge, "more than a relay configuration needs");
 }
+
+TEST_CASE("check_relay_config applies the file's rules to a struct built in code", "[config]") {
+    RelayConfig config;
+    config.relay_in = ListenerSettings{"127.0.0.1", 0, false};
+    CHECK_NOTHROW(check_relay_config(config, "flags"));
+
+    auto expect_error = [](const RelayConfig& bad, const std::string& part) {
+        try {
+            check_relay_config(bad, "flags");
+            FAIL("accepted, want " << part);
+        } catch (const RelayConfigError& error) {
+            INFO(error.what());
+            CHECK(std::string(error.what()).find(part) != std::string::npos);
+        }
+    };
+    auto bad = config;
+    bad.destinations["x.test"].max_connections = 0;
+    expect_error(bad, "flags: /destinations/x.test/max_connections: 0 is not in the range 1");
+    bad = config;
+    bad.trusted_networks.push_back("10.0.0.1/8");
+    expect_error(bad, "flags: /trusted_networks/2: \"10.0.0.1/8\"");
+    bad = config;
+    bad.relay_in.reset();
+    expect_error(bad, "flags: /: no listener");
+    bad = config;
+    bad.dkim.push_back({"example.test", "s1", "/nonexistent/relaylab/key.pem"});
+    expect_error(bad,
+                 "flags: /dkim/0/private_key: \"/nonexistent/relaylab/key.pem\": no such file");
+    bad = config;
+    bad.smarthost = SmarthostRoute{{"smtp.provider.test", 0}};
+    expect_error(bad, "flags: /smarthost/server: \"smtp.provider.test:0\": the port must be");
+}
