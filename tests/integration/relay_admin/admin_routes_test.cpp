@@ -226,3 +226,25 @@ TEST_CASE("oversized header fields get 431 and an oversized body 413, through cu
     // The server is still there for the next client.
     CHECK(curl({world.url("/healthz")}).status == 200);
 }
+
+TEST_CASE("curl reuses one keep-alive connection for several requests") {
+    if (!have_curl()) return;
+    AdminWorld world;
+    // Three URLs in one curl run: curl keeps the connection when the server allows it, and
+    // says so on stderr with -v.
+    CurlResult r = curl({"-v", world.url("/healthz"), world.url("/queue?limit=1"),
+                         world.url("/queue/00000000000000A1")});
+    INFO(r.stderr_text);
+    REQUIRE(r.exit_code == 0);
+    auto count = [&](const std::string& what) {
+        std::size_t n = 0;
+        for (auto at = r.stderr_text.find(what); at != std::string::npos;
+             at = r.stderr_text.find(what, at + 1))
+            ++n;
+        return n;
+    };
+    CHECK(count("< HTTP/1.1 200") == 3);
+    CHECK(count("Re-using existing connection") == 2);
+    CHECK(count("Connected to") == 1);
+    CHECK(world.api->server().evicted_connections() == 0);
+}
