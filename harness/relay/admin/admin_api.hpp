@@ -20,8 +20,10 @@ struct AdminApiConfig {
     std::uint16_t port = 0;     // 0: ephemeral; see AdminApi::port()
     bool allow_remote = false;  // bind a non-loopback address (no authentication!)
     // An operator's tool, not a public service: few connections, small requests (no route
-    // takes a body).
-    http::HttpLimits limits{.max_connections = 16, .max_body_bytes = 1024};
+    // takes a body). No per-client share by default: on loopback every client is one address,
+    // so a share would only halve the budget; set one with allow_remote.
+    http::HttpLimits limits{
+        .max_connections = 16, .max_connections_per_client = 0, .max_body_bytes = 1024};
 };
 
 enum class AdminAddressError {

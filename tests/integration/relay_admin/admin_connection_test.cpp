@@ -1,7 +1,9 @@
 // What curl hides, with a raw socket: several requests on one keep-alive connection, oversized
 // requests answered before the close, a backend that throws, and the connection bound.
 #include <catch2/catch.hpp>
+#include <memory>
 #include <nlohmann/json.hpp>
+#include <vector>
 
 #include "admin_world.hpp"
 
@@ -86,7 +88,7 @@ TEST_CASE("a backend that throws gets its client a 500; the server goes on") {
     CHECK_THAT(client.read_response(), Catch::StartsWith("HTTP/1.1 200"));
 }
 
-TEST_CASE("beyond max_connections, an idle keep-alive makes room; with none idle, 503") {
+TEST_CASE("beyond max_connections, the longest-idle keep-alive makes room for a newcomer") {
     AdminApiConfig config;
     config.limits.max_connections = 2;
     config.limits.max_connections_per_client = 0;
@@ -103,4 +105,23 @@ TEST_CASE("beyond max_connections, an idle keep-alive makes room; with none idle
     CHECK_THAT(third.read_response(), Catch::StartsWith("HTTP/1.1 200"));
     CHECK(world.api->server().evicted_connections() == 1);
     CHECK(first.closed_by_server());
+}
+
+TEST_CASE("loopback clients may use the whole connection budget (no per-client share)") {
+    AdminWorld world;
+    const std::size_t budget = AdminApiConfig{}.limits.max_connections;
+    std::vector<std::unique_ptr<RawClient>> clients;
+    for (std::size_t i = 0; i < budget; ++i) {
+        INFO("client " << i);
+        clients.push_back(std::make_unique<RawClient>(world.api->port()));
+        REQUIRE(clients.back()->send(healthz));
+        CHECK_THAT(clients.back()->read_response(), Catch::StartsWith("HTTP/1.1 200"));
+    }
+    // All held open: nobody was evicted or refused to make room.
+    CHECK(world.api->server().evicted_connections() == 0);
+    CHECK(world.api->server().refused_connections() == 0);
+    for (auto& client : clients) {
+        REQUIRE(client->send(healthz));
+        CHECK_THAT(client->read_response(), Catch::StartsWith("HTTP/1.1 200"));
+    }
 }
