@@ -260,7 +260,6 @@ void Spool::Impl::apply(PendingRecord& record) {
 // Oldest first only: a finished or state record in a newer segment must never outlive the
 // message record it refers to, or replay would bring a finished message back.
 void Spool::Impl::remove_dead_segments() {
-    bool removed = false;
     for (;;) {
         std::uint64_t number = 0;
         {
@@ -284,10 +283,11 @@ void Spool::Impl::remove_dead_segments() {
             readers.erase(number);
         }
         counters.segments_removed += 1;
-        removed = true;
+        // Each removal durable before the next: were an older segment to come back after a
+        // crash while a newer one stayed gone, the finished records of its messages would be
+        // lost with the newer one and those messages delivered again. (Once per segment: cheap.)
+        if (options.fsync) (void)sync_directory(segments_dir);
     }
-    // The removals must not come back after a crash while a newer one stays gone.
-    if (removed && options.fsync) (void)sync_directory(segments_dir);
 }
 
 bool Spool::Impl::oldest_needs_compaction() const {

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <charconv>
+#include <chrono>
 #include <cstring>
 #include <string>
 #include <system_error>
@@ -188,8 +189,15 @@ class Replayer {
 
     // A copy for inspection; the original stays until its live messages are gone.
     bool quarantine(const fs::path& path) {
-        const fs::path copy = quarantine_dir_ / path.filename();
+        fs::path copy = quarantine_dir_ / path.filename();
         std::error_code error;
+        // The same segment found corrupt again at a later start replaces its copy; another
+        // file of that name (segment numbers start over once a spool is emptied) is kept.
+        if (fs::exists(copy, error) && fs::file_size(copy, error) != fs::file_size(path, error)) {
+            copy += "." + std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                             std::chrono::system_clock::now().time_since_epoch())
+                                             .count());
+        }
         fs::copy_file(path, copy, fs::copy_options::overwrite_existing, error);
         if (error) {
             log::warn("spool.quarantine_failed",
