@@ -140,9 +140,19 @@ TEST_CASE("dead segments are removed and pinned ones compacted", "[relay_spool][
         const std::size_t segments_before = segment_files(dir.path()).size();
         CHECK(segments_before >= 10);
         kept = {ids[1], ids[2], ids[5]};  // three old ones pin the first segment
+        // A state change journaled in a later segment before compaction, and one queued after
+        // the finishes (compaction happens somewhere among them): both must survive the copy.
+        SpoolMessage deferred = test::message_for(kept[0], 2);
+        deferred.attempts = 3;
+        deferred.recipients[1].state = RecipientState::delivered;
+        spool.update(deferred);
         for (const auto& id : ids) {
             if (id != kept[0] && id != kept[1] && id != kept[2]) spool.finish(id);
         }
+        SpoolMessage later = test::message_for(kept[1], 2);
+        later.attempts = 5;
+        later.next_attempt_ms = 1'790'000'999'000;
+        spool.update(later);
         // close() drains: every finish is on disk and the writer's upkeep after it has run.
         spool.close();
         const SpoolStats stats = spool.stats();
@@ -161,4 +171,10 @@ TEST_CASE("dead segments are removed and pinned ones compacted", "[relay_spool][
         CHECK(recovered_ids(spool).contains(id));
         CHECK(spool.read_body(id) == test::body_for(id, 700));
     }
+    // Oldest first, so report.messages follows kept's order.
+    CHECK(report.messages[0].attempts == 3);
+    CHECK(report.messages[0].recipients[1].state == RecipientState::delivered);
+    CHECK(report.messages[1].attempts == 5);
+    CHECK(report.messages[1].next_attempt_ms == 1'790'000'999'000);
+    CHECK(report.messages[2].attempts == 0);
 }
