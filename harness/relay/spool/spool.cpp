@@ -209,15 +209,11 @@ std::uint64_t Spool::Impl::write(std::vector<PendingRecord>& batch) {
 }
 
 void Spool::Impl::on_batch(std::vector<PendingRecord>& batch) {
-    if (write(batch) > 0) {
+    if (const std::uint64_t failed = write(batch); failed > 0) {
+        const auto first_failed = std::find_if(batch.begin(), batch.end(),
+                                               [](const auto& record) { return !!record.error; });
         log::warn("spool.write_failed",
-                  {{"records", batch.size()}, {"error", [&] {
-                                                   for (const auto& record : batch) {
-                                                       if (record.error)
-                                                           return record.error.message();
-                                                   }
-                                                   return std::string();
-                                               }()}});
+                  {{"records", failed}, {"error", first_failed->error.message()}});
     }
     for (PendingRecord& record : batch) {
         if (!record.done) continue;
