@@ -178,3 +178,36 @@ TEST_CASE("dead segments are removed and pinned ones compacted", "[relay_spool][
     CHECK(report.messages[1].next_attempt_ms == 1'790'000'999'000);
     CHECK(report.messages[2].attempts == 0);
 }
+
+TEST_CASE("records never span segments; one larger than a segment gets its own",
+          "[relay_spool][recovery]") {
+    TempDir dir("oversize");
+    constexpr std::uint64_t segment_bytes = 64 * 1024;
+    constexpr std::size_t large = 200 * 1024;
+    std::vector<std::string> ids;
+    {
+        Spool spool(test::options_for(dir.path(), segment_bytes));
+        for (int i = 0; i < 12; ++i) {
+            ids.push_back(spool.new_id());
+            const std::size_t size = i % 3 == 1 ? large : 20000;
+            REQUIRE(test::store_and_wait(spool, test::message_for(ids.back()),
+                                         test::body_for(ids.back(), size)) == std::error_code());
+        }
+    }
+    std::size_t oversize_segments = 0;
+    for (const auto& file : segment_files(dir.path())) {
+        const auto size = fs::file_size(file);
+        INFO(file << ": " << size << " octets");
+        if (size > segment_bytes) {
+            ++oversize_segments;
+            CHECK(size < large + 1024);  // the large record alone
+        }
+    }
+    CHECK(oversize_segments == 4);
+    Spool spool(test::options_for(dir.path(), segment_bytes));
+    CHECK(spool.recovered().corrupt_records == 0);
+    REQUIRE(spool.recovered().messages.size() == ids.size());
+    for (std::size_t i = 0; i < ids.size(); ++i) {
+        CHECK(spool.read_body(ids[i]) == test::body_for(ids[i], i % 3 == 1 ? large : 20000));
+    }
+}
