@@ -17,6 +17,7 @@
 #include <map>
 #include <mutex>
 #include <shared_mutex>
+#include <utility>
 
 #include "harness/log/log.hpp"
 #include "harness/relay/spool/segment_log.hpp"
@@ -217,11 +218,14 @@ void Spool::Impl::on_batch(std::vector<PendingRecord>& batch) {
     }
     for (PendingRecord& record : batch) {
         if (!record.done) continue;
+        const Spool::Done done = std::exchange(record.done, nullptr);  // called once only
         try {
-            record.done(record.error);
+            done(record.error);
         } catch (const std::exception& e) {
             // The writer thread must survive a caller's bug: every later store depends on it.
             log::error("spool.done_threw", {{"id", record.id}, {"error", e.what()}});
+        } catch (...) {
+            log::error("spool.done_threw", {{"id", record.id}, {"error", "not a std::exception"}});
         }
     }
     remove_dead_segments();
