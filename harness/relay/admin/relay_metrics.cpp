@@ -17,10 +17,12 @@ std::size_t index_of(Enum value) {
     return static_cast<std::size_t>(value);
 }
 
-// Prometheus buckets from the fine log-linear ones: a fine bucket counts under `le` when its
-// lowest value is at or below the bound, so the exposed counts are exact to the
-// LatencyHistogram's resolution (a bucket is at most 1/1024 of its value wide).
-std::vector<http::HistogramBucket> coarse_buckets(const load::LatencyHistogram& histogram) {
+}  // namespace
+
+// A fine bucket counts under `le` when its lowest value is at or below the bound, so the exposed
+// counts are exact to the LatencyHistogram's resolution (a bucket is at most 1/1024 of its
+// value wide).
+std::vector<http::HistogramBucket> prometheus_latency_buckets(const load::LatencyHistogram& histogram) {
     std::vector<http::HistogramBucket> out;
     out.reserve(delivery_latency_buckets_s.size());
     for (double bound : delivery_latency_buckets_s)
@@ -37,7 +39,6 @@ std::vector<http::HistogramBucket> coarse_buckets(const load::LatencyHistogram& 
     return out;
 }
 
-}  // namespace
 
 std::string_view to_string(DeliveryResult result) {
     switch (result) {
@@ -179,7 +180,7 @@ std::string RelayMetrics::prometheus_text() const {
     std::uint64_t count = 0;
     {
         std::lock_guard lock(latency_mutex_);
-        buckets = coarse_buckets(delivery_latency_);
+        buckets = prometheus_latency_buckets(delivery_latency_);
         count = delivery_latency_.count();
         sum_s = delivery_latency_.mean() * static_cast<double>(count) / microseconds_per_second;
     }

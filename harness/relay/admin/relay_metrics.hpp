@@ -15,7 +15,9 @@
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <vector>
 
+#include "harness/http/prometheus.hpp"
 #include "harness/load/latency_histogram.hpp"
 
 namespace relaylab::relay {
@@ -44,6 +46,11 @@ std::string_view to_string(ConnectionDirection direction);  // "inbound", "outbo
 // one hour range, which counts them at one hour: they land in +Inf only).
 inline constexpr std::array<double, 12> delivery_latency_buckets_s{
     0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5, 30, 300, 1800};
+
+// Prometheus buckets (delivery_latency_buckets_s, cumulative) from the fine log-linear ones:
+// exact to the LatencyHistogram's resolution.
+std::vector<http::HistogramBucket> prometheus_latency_buckets(
+    const load::LatencyHistogram& histogram);
 
 struct RelayMetricsSnapshot {
     std::uint64_t accepted = 0;
