@@ -55,7 +55,14 @@ __attribute__((target("sse4.2"))) std::uint32_t crc32c_extend_sse42(std::uint32_
     return ~narrow;
 }
 
-const bool has_sse42 = __builtin_cpu_supports("sse4.2");
+// __builtin_cpu_init() first: this runs as a static initializer, possibly before the one that
+// fills in the CPU model __builtin_cpu_supports reads (GCC manual, x86 built-in functions).
+bool detect_sse42() {
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("sse4.2");
+}
+
+const bool has_sse42 = detect_sse42();
 #endif
 
 }  // namespace
