@@ -50,6 +50,8 @@ const CommandSpec& spec() {
                 {"--maximal-backoff", "DURATION", "retry delay cap (default 4000s)"},
                 {"--maximal-queue-lifetime", "DURATION", "then bounce as expired (default 5d)"},
                 {"--threads", "N", "io threads of the listeners (default 1)"},
+                {"--smtpd-timeout", "DURATION",
+                 "listeners' command and data timeout (default 300s)"},
                 {"--no-fsync", "", "do not sync the spool (benchmarks only: a crash loses mail)"},
                 {"--print-config", "", "print the effective configuration as JSON and exit"},
             },
@@ -97,6 +99,7 @@ nlohmann::json effective_document(const ParsedArgs& args, std::string& source) {
     set("--minimal-backoff", nlohmann::json::json_pointer("/retry/minimal_backoff"));
     set("--maximal-backoff", nlohmann::json::json_pointer("/retry/maximal_backoff"));
     set("--maximal-queue-lifetime", nlohmann::json::json_pointer("/retry/maximal_queue_lifetime"));
+    set("--smtpd-timeout", nlohmann::json::json_pointer("/smtpd_timeout"));
     if (args.has("--mx-port")) document["mx_port"] = args.get_uint("--mx-port", 25);
     if (args.has("--threads")) document["threads"] = args.get_uint("--threads", 1);
     if (args.has("--no-fsync")) document["spool_fsync"] = false;

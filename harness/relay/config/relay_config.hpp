@@ -84,6 +84,9 @@ struct RelayConfig {
     unsigned auth_failures_per_minute = 5;   // per client IP, then 421 4.7.0 until it cools
     std::uint64_t max_message_size = 50ull << 20;
     std::size_t max_connections = 1000;
+    // Postfix smtpd_timeout: a listener's wait for a command or for data (RFC 5321 4.5.3.2
+    // asks for 5 minutes); inside DATA a minimum data rate also applies (harness/net).
+    std::chrono::seconds smtpd_timeout{300};
     std::optional<HostPort> admin;                   // admin HTTP API (loopback only)
     std::optional<std::filesystem::path> event_log;  // JSON lines; unset: none
     RetrySettings retry;

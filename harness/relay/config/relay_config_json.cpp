@@ -376,6 +376,7 @@ RelayConfig Parser::parse(const nlohmann::json& document) {
                            "auth_failures_per_minute",
                            "max_message_size",
                            "max_connections",
+                           "smtpd_timeout",
                            "admin",
                            "event_log",
                            "threads",
@@ -441,6 +442,11 @@ RelayConfig Parser::parse(const nlohmann::json& document) {
     if (has("max_connections")) {
         config.max_connections = detail::get_unsigned(
             document["max_connections"], root_ / "max_connections", 1, max_inbound_connections);
+    }
+    if (has("smtpd_timeout")) {
+        config.smtpd_timeout =
+            detail::get_duration(document["smtpd_timeout"], root_ / "smtpd_timeout");
+        if (config.smtpd_timeout.count() < 1) (root_ / "smtpd_timeout").fail("must be at least 1s");
     }
     if (has("admin")) {
         config.admin = get_host_port(document["admin"], root_ / "admin", HostRule::address_literal,

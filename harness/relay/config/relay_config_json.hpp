@@ -31,6 +31,7 @@
 //                                               until a minute has passed; 0: no limit
 //   "max_message_size": 52428800,               octets (advertised in EHLO SIZE)
 //   "max_connections": 1000,                    inbound, all listeners together
+//   "smtpd_timeout": "300s",                    Postfix smtpd_timeout: command and data waits
 //   "admin": "127.0.0.1:8025",                  admin HTTP API; a loopback address only
 //   "event_log": "events.jsonl",                JSON lines: accepted, attempt, delivered, ...
 //   "threads": 1,                               io threads of the listeners

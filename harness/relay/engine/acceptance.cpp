@@ -124,6 +124,8 @@ net::SmtpServerConfig Acceptance::server_config(ListenerRole role, const Listene
     server.session.tls_available = tls != nullptr;
     server.tls = std::move(tls);
     server.max_connections = config_.max_connections;
+    server.timeouts.command = config_.smtpd_timeout;
+    server.timeouts.data = config_.smtpd_timeout;
     server.threads = std::max(1u, config_.threads);
     server.session.decisions = mask(smtp::Phase::rcpt) | mask(smtp::Phase::data_end);
     if (role == ListenerRole::submission) {
