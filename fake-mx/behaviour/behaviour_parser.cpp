@@ -186,7 +186,7 @@ RateLimits parse_rate_limits(const nlohmann::json& value, const Where& where) {
 }  // namespace
 
 Behaviour parse_behaviour(const nlohmann::json& value, std::string_view source_name) {
-    Where root(source_name);
+    Where root = detail::behaviour_root(source_name);
     detail::expect_object(value, root,
                           {"name", "description", "hostname", "banner", "extensions",
                            "max_message_size", "max_recipients", "require_tls", "tls", "greylist",

@@ -1,48 +1,35 @@
-// Reading relay.json strictly: every error names the source and the JSON pointer (RFC 6901) of the
-// offending value, shows the value and says what would be right. Internal to the config parser.
-// (fake-mx/behaviour/json_fields.hpp does the same for behaviour files with its own error type.)
+// Reading relay.json strictly: the shared readers of harness/json (every error names the source and
+// the JSON pointer of the offending value) throwing RelayConfigError, and the readers that are the
+// relay's own. Internal to the config parser.
 #pragma once
 
 #include <chrono>
 #include <cstdint>
-#include <initializer_list>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
+#include "harness/json/json_fields.hpp"
+
 namespace relaylab::relay::detail {
 
-// Where a value sits: the source name and its JSON pointer.
-class Where {
-  public:
-    explicit Where(std::string_view source) : source_(source) {}
+using json::expect_object;
+using json::get_bool;
+using json::get_number;
+using json::get_string;
+using json::get_unsigned;
+using json::show;
+using json::Where;
 
-    Where operator/(std::string_view key) const;  // escapes '~' and '/' as RFC 6901 3 says
-    Where operator/(std::size_t index) const;
-    const std::string& pointer() const { return pointer_; }
-    // Throws RelayConfigError("<source>: <pointer>: <message>").
-    [[noreturn]] void fail(const std::string& message) const;
+// The root of `source`: its fail() throws RelayConfigError(message, pointer).
+Where config_root(std::string_view source);
 
-  private:
-    std::string source_;
-    std::string pointer_;
-};
-
-// A short rendering of a value for messages, cut so a huge value cannot flood the terminal.
-std::string show(const nlohmann::json& value);
-
-// Refuses non-objects and keys outside `known`.
-void expect_object(const nlohmann::json& value, const Where& where,
-                   std::initializer_list<std::string_view> known);
-
-std::string get_string(const nlohmann::json& value, const Where& where, std::size_t max_length);
-bool get_bool(const nlohmann::json& value, const Where& where);
-std::uint64_t get_unsigned(const nlohmann::json& value, const Where& where, std::uint64_t min,
-                           std::uint64_t max);
-double get_number(const nlohmann::json& value, const Where& where, double min, double max);
+// A number of seconds or a string with a unit ("300s", "5m", "2h", "5d"), at most
+// limits::max_duration.
 std::chrono::seconds get_duration(const nlohmann::json& value, const Where& where);
+// An array (not a lone string) of at most max_items strings, each at most max_length characters.
 std::vector<std::string> get_string_list(const nlohmann::json& value, const Where& where,
                                          std::size_t max_items, std::size_t max_length);
 

@@ -41,7 +41,7 @@ constexpr double max_jitter = 0.9;  // 1 would allow a retry at once
 class Parser {
   public:
     Parser(std::string source, std::filesystem::path base)
-        : root_(source), base_(std::move(base)) {}
+        : root_(detail::config_root(source)), base_(std::move(base)) {}
 
     RelayConfig parse(const nlohmann::json& document);
 
