@@ -49,7 +49,10 @@ std::string show(const nlohmann::json& value) {
 
 std::string type_name(const nlohmann::json& value) {
     if (value.is_number_unsigned()) return "an unsigned integer";
-    if (value.is_number_integer()) return "a negative integer";
+    // Parsing makes every non-negative integer unsigned; a document built in code may not.
+    if (value.is_number_integer()) {
+        return value.get<std::int64_t>() < 0 ? "a negative integer" : "an integer";
+    }
     if (value.is_number_float()) return "a number with a fraction";
     switch (value.type()) {
         case nlohmann::json::value_t::null:
@@ -103,9 +106,10 @@ bool get_bool(const nlohmann::json& value, const Where& where) {
 std::uint64_t get_unsigned(const nlohmann::json& value, const Where& where, std::uint64_t min,
                            std::uint64_t max) {
     auto range = std::to_string(min) + " to " + std::to_string(max);
-    if (!value.is_number_unsigned()) {
-        where.fail("must be a whole number from " + range + ", got " + show(value));
-    }
+    // A document built in code (to_json, then checked again) may hold a non-negative int signed.
+    bool whole =
+        value.is_number_unsigned() || (value.is_number_integer() && value.get<std::int64_t>() >= 0);
+    if (!whole) where.fail("must be a whole number from " + range + ", got " + show(value));
     auto number = value.get<std::uint64_t>();
     if (number < min || number > max) where.fail(show(value) + " is not in the range " + range);
     return number;
