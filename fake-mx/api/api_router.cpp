@@ -6,28 +6,25 @@
 
 #include "fake-mx/api/inbox_page.hpp"
 #include "fake-mx/api/metrics_text.hpp"
-#include "fake-mx/api/query_params.hpp"
 #include "fake-mx/capture/capture_json.hpp"
+#include "harness/http/query_params.hpp"
 
 namespace relaylab::fakemx::api {
 namespace {
 
 using nlohmann::json;
 namespace capture = fakemx::capture;
+using http::integer_param;
+using http::parse_target;
+using http::Target;
+using http::unknown_param;
+using http::wrong_method;
 
 constexpr std::string_view messages_path = "/api/v1/messages";
 constexpr std::string_view sessions_path = "/api/v1/sessions";
 
 ApiResponse json_ok(const json& value, unsigned status = 200) {
     return {.status = status, .body = capture::dump_json(value)};
-}
-
-ApiResponse wrong_method(std::string_view method, std::string_view allow) {
-    ApiResponse response =
-        json_error(405, "method " + std::string(method) +
-                            " is not allowed here; allowed: " + std::string(allow));
-    response.allow = allow;
-    return response;
 }
 
 // limit and offset, or the error answer.
@@ -82,10 +79,6 @@ bool is_ip_address(const std::string& text) {
 }
 
 }  // namespace
-
-ApiResponse json_error(unsigned status, std::string_view message) {
-    return {.status = status, .body = capture::dump_json(json{{"error", message}})};
-}
 
 ApiRouter::ApiRouter(capture::CaptureStore& store, StatsSource stats)
     : store_(store), stats_(std::move(stats)) {}

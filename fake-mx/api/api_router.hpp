@@ -1,6 +1,6 @@
 // The capture API's requests and answers without HTTP plumbing: method and target in, status,
-// content type and body out. The Beast server (api_server.hpp) only moves these; tests can
-// call the router directly.
+// content type and body out. The HTTP server (harness/http, wrapped by api_server.hpp) only
+// moves these; tests can call the router directly.
 #pragma once
 
 #include <functional>
@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "fake-mx/capture/capture_store.hpp"
+#include "harness/http/http_message.hpp"
 
 namespace relaylab::fakemx::api {
 
@@ -21,12 +22,7 @@ inline constexpr std::uint64_t max_page_offset = 100'000'000;
 // so it must be thread-safe; may be empty.
 using StatsSource = std::function<nlohmann::json()>;
 
-struct ApiResponse {
-    unsigned status = 200;
-    std::string content_type = "application/json";
-    std::string body;
-    std::string allow;  // for 405: the methods the path takes
-};
+using ApiResponse = http::HttpResponse;
 
 class ApiRouter {
   public:
@@ -40,6 +36,6 @@ class ApiRouter {
 };
 
 // {"error": message} with the given status; the shape of every error answer.
-ApiResponse json_error(unsigned status, std::string_view message);
+using http::json_error;
 
 }  // namespace relaylab::fakemx::api

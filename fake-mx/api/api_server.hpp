@@ -1,8 +1,7 @@
-// The capture API over HTTP/1.1 (Boost.Beast, C++20 coroutines): one io_context on its own
-// thread, keep-alive, a deadline on every read and write, request size limits and a bound on
-// concurrent connections, per client too. When full, the longest-idle connection waiting for a
-// request is closed to make room (keep-alives that finished a request first); when none is
-// idle, the newcomer gets 503 at once. Loopback by default: the API has no authentication.
+// The capture API over HTTP/1.1: the project's HTTP server (harness/http/http_server.hpp: one
+// io thread, keep-alive, a deadline on every read and write, request size limits, a bound on
+// concurrent connections, per client too, idle eviction, 503 when full) serving ApiRouter.
+// Loopback by default: the API has no authentication.
 #pragma once
 
 #include <chrono>

@@ -6,53 +6,12 @@
 namespace relaylab::fakemx::api {
 namespace {
 
-void metric(std::string& out, std::string_view name, std::string_view type, std::string_view help,
-            std::uint64_t value) {
-    out += "# HELP ";
-    out += name;
-    out += ' ';
-    out += help;
-    out += "\n# TYPE ";
-    out += name;
-    out += ' ';
-    out += type;
-    out += '\n';
-    out += name;
-    out += ' ';
-    out += std::to_string(value);
-    out += '\n';
-}
-
-// Metric names match [a-zA-Z_:][a-zA-Z0-9_:]*; we keep out ':' (reserved for recording rules).
-std::string sanitize(std::string_view key) {
-    std::string out;
-    for (char c : key) {
-        bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-        out.push_back(ok ? c : '_');
-    }
-    return out;
-}
+using http::append_metric;
+using http::MetricType;
 
 // Bounds the walk over a stats object that may be large or deep.
 constexpr int max_depth = 4;
 constexpr std::size_t max_server_metrics = 500;
-constexpr std::size_t max_label_value = 256;
-
-// A label value in the exposition format: backslash, double quote and newline escaped.
-std::string label_value(std::string_view text) {
-    std::string out;
-    for (char c : text.substr(0, max_label_value)) {
-        if (c == '\\')
-            out += "\\\\";
-        else if (c == '"')
-            out += "\\\"";
-        else if (c == '\n')
-            out += "\\n";
-        else
-            out += c;
-    }
-    return out;
-}
 
 // Samples grouped by metric name, names in the order first seen: the format wants one TYPE
 // line per name with all its samples (one per host) after it.
@@ -79,7 +38,7 @@ void flatten(Samples& out, const std::string& prefix, const std::string& labels,
             // (-Wrestrict, GCC bug 105329), which breaks Release builds with -Werror.
             std::string name = prefix;
             name += '_';
-            name += sanitize(key);
+            name += http::sanitize_metric_name(key);
             flatten(out, name, labels, child, depth + 1);
         }
         return;
@@ -96,7 +55,7 @@ void flatten(Samples& out, const std::string& prefix, const std::string& labels,
             std::string label = "{";
             if (host != element.end() && host->is_string()) {
                 label += "host=\"";
-                label += label_value(host->get<std::string>());
+                label += http::escape_label_value(host->get<std::string>());
             } else {
                 label += "index=\"";
                 label += std::to_string(i);
@@ -122,36 +81,39 @@ void flatten(Samples& out, const std::string& prefix, const std::string& labels,
 
 std::string metrics_text(const capture::StoreCounts& c, const nlohmann::json& server_stats) {
     std::string out;
-    metric(out, "relaylab_fakemx_messages_total", "counter", "Messages captured since start.",
-           c.messages_total);
-    metric(out, "relaylab_fakemx_bytes_total", "counter",
-           "Octets of the messages captured since start.", c.bytes_total);
-    metric(out, "relaylab_fakemx_sessions_total", "counter", "SMTP sessions recorded since start.",
-           c.sessions_total);
-    metric(out, "relaylab_fakemx_messages_stored", "gauge", "Messages held in the capture index.",
-           c.messages_stored);
-    metric(out, "relaylab_fakemx_sessions_stored", "gauge", "Session transcripts held.",
-           c.sessions_stored);
-    metric(out, "relaylab_fakemx_raw_in_memory", "gauge", "Raw messages held in memory.",
-           c.raw_in_memory);
-    metric(out, "relaylab_fakemx_raw_memory_bytes", "gauge", "Bytes of raw messages in memory.",
-           c.raw_memory_bytes);
-    metric(out, "relaylab_fakemx_raw_stored_total", "counter",
-           "Raw messages written to the Maildir.", c.raw_in_maildir);
-    metric(out, "relaylab_fakemx_raw_dropped_total", "counter",
-           "Raw messages dropped beyond the memory bound without a Maildir copy.", c.raw_dropped);
-    metric(out, "relaylab_fakemx_messages_evicted_total", "counter",
-           "Messages evicted from the index beyond max_messages.", c.messages_evicted);
-    metric(out, "relaylab_fakemx_sessions_evicted_total", "counter",
-           "Session transcripts evicted beyond their bounds.", c.sessions_evicted);
-    metric(out, "relaylab_fakemx_maildir_errors_total", "counter",
-           "Maildir deliveries that failed.", c.maildir_errors);
+    append_metric(out, "relaylab_fakemx_messages_total", MetricType::counter,
+                  "Messages captured since start.", c.messages_total);
+    append_metric(out, "relaylab_fakemx_bytes_total", MetricType::counter,
+                  "Octets of the messages captured since start.", c.bytes_total);
+    append_metric(out, "relaylab_fakemx_sessions_total", MetricType::counter,
+                  "SMTP sessions recorded since start.", c.sessions_total);
+    append_metric(out, "relaylab_fakemx_messages_stored", MetricType::gauge,
+                  "Messages held in the capture index.", c.messages_stored);
+    append_metric(out, "relaylab_fakemx_sessions_stored", MetricType::gauge,
+                  "Session transcripts held.", c.sessions_stored);
+    append_metric(out, "relaylab_fakemx_raw_in_memory", MetricType::gauge,
+                  "Raw messages held in memory.", c.raw_in_memory);
+    append_metric(out, "relaylab_fakemx_raw_memory_bytes", MetricType::gauge,
+                  "Bytes of raw messages in memory.", c.raw_memory_bytes);
+    append_metric(out, "relaylab_fakemx_raw_stored_total", MetricType::counter,
+                  "Raw messages written to the Maildir.", c.raw_in_maildir);
+    append_metric(out, "relaylab_fakemx_raw_dropped_total", MetricType::counter,
+                  "Raw messages dropped beyond the memory bound without a Maildir copy.",
+                  c.raw_dropped);
+    append_metric(out, "relaylab_fakemx_messages_evicted_total", MetricType::counter,
+                  "Messages evicted from the index beyond max_messages.", c.messages_evicted);
+    append_metric(out, "relaylab_fakemx_sessions_evicted_total", MetricType::counter,
+                  "Session transcripts evicted beyond their bounds.", c.sessions_evicted);
+    append_metric(out, "relaylab_fakemx_maildir_errors_total", MetricType::counter,
+                  "Maildir deliveries that failed.", c.maildir_errors);
     Samples samples;
     flatten(samples, "relaylab_fakemx_server", "", server_stats, 0);
     for (const std::string& name : samples.names) {
         out += "# TYPE ";
         out += name;
-        out += " untyped\n";
+        out += ' ';
+        out += http::to_string(MetricType::untyped);
+        out += '\n';
         out += samples.lines[name];
     }
     return out;

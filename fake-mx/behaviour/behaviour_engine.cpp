@@ -91,7 +91,7 @@ std::uint64_t BehaviourEngine::attempt_number(const Facts& facts) {
 }
 
 bool BehaviourEngine::rule_fires(std::size_t index, const Facts& facts, std::uint64_t attempt,
-                                 const std::optional<IpAddress>& client_ip) {
+                                 const std::optional<net::IpAddress>& client_ip) {
     const auto& rule = behaviour_.rules[index];
     if ((rule.phases & bit(facts.phase)) == 0) return false;
     if (!conditions_hold(rule.when, facts, attempt, client_ip)) return false;
@@ -161,8 +161,8 @@ void BehaviourEngine::apply_builtins(const Facts& facts, Clock::time_point now, 
 
 Outcome BehaviourEngine::decide(const Facts& facts, Clock::time_point now) {
     if ((phases_ & bit(facts.phase)) == 0) return {};
-    std::optional<IpAddress> client_ip;
-    if (rules_use_client_ip_) client_ip = parse_ip(facts.client_ip);
+    std::optional<net::IpAddress> client_ip;
+    if (rules_use_client_ip_) client_ip = net::parse_ip(facts.client_ip);
 
     Outcome out;
     {
@@ -175,7 +175,7 @@ Outcome BehaviourEngine::decide(const Facts& facts, Clock::time_point now) {
 }
 
 void BehaviourEngine::decide_locked(const Facts& facts, Clock::time_point now,
-                                    const std::optional<IpAddress>& client_ip, Outcome& out) {
+                                    const std::optional<net::IpAddress>& client_ip, Outcome& out) {
     std::uint64_t attempt = attempt_number(facts);
     for (std::size_t i = 0; i < behaviour_.rules.size(); ++i) {
         if (!rule_fires(i, facts, attempt, client_ip)) continue;

@@ -17,10 +17,10 @@
 #include <vector>
 
 #include "fake-mx/behaviour/behaviour.hpp"
-#include "fake-mx/behaviour/bounded_lru.hpp"
 #include "fake-mx/behaviour/client_limits.hpp"
 #include "fake-mx/behaviour/facts.hpp"
 #include "fake-mx/behaviour/greylist_table.hpp"
+#include "harness/net/bounded_lru.hpp"
 
 namespace relaylab::fakemx {
 
@@ -61,10 +61,10 @@ class BehaviourEngine {
     };
 
     void decide_locked(const Facts& facts, Clock::time_point now,
-                       const std::optional<IpAddress>& client_ip, Outcome& out);
+                       const std::optional<net::IpAddress>& client_ip, Outcome& out);
     std::uint64_t attempt_number(const Facts& facts);
     bool rule_fires(std::size_t index, const Facts& facts, std::uint64_t attempt,
-                    const std::optional<IpAddress>& client_ip);
+                    const std::optional<net::IpAddress>& client_ip);
     void apply(const Rule& rule, const Facts& facts, Outcome& out);
     void apply_builtins(const Facts& facts, Clock::time_point now, Outcome& out);
 
@@ -78,7 +78,7 @@ class BehaviourEngine {
     mutable std::mutex mutex_;
     std::vector<RuleState> rule_states_;
     std::mt19937_64 jitter_rng_;
-    BoundedLru<std::uint64_t> attempts_;
+    net::BoundedLru<std::uint64_t> attempts_;
     std::optional<GreylistTable> greylist_;
     ClientLimits clients_;
 };

@@ -5,7 +5,7 @@
 #include <cstdint>
 #include <string>
 
-#include "fake-mx/behaviour/bounded_lru.hpp"
+#include "harness/net/bounded_lru.hpp"
 
 namespace relaylab::fakemx {
 
@@ -37,7 +37,7 @@ class ClientLimits {
     void refill(Client& c, Clock::time_point now) const;
 
     double capacity_tokens_;
-    BoundedLru<Client> clients_;
+    net::BoundedLru<Client> clients_;
 };
 
 }  // namespace relaylab::fakemx

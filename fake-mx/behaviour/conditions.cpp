@@ -46,7 +46,7 @@ bool verdict_matches(const std::vector<std::string>& wanted, const AuthFacts* au
 }  // namespace
 
 bool conditions_hold(const Conditions& when, const Facts& facts, std::uint64_t attempt,
-                     const std::optional<IpAddress>& client_ip) {
+                     const std::optional<net::IpAddress>& client_ip) {
     if (when.tls && *when.tls != facts.tls) return false;
     if (when.connection && !when.connection->contains(facts.connection_number)) return false;
     if (when.message && !when.message->contains(facts.message_number)) return false;
@@ -54,7 +54,7 @@ bool conditions_hold(const Conditions& when, const Facts& facts, std::uint64_t a
     if (!when.client_ip.empty()) {
         if (!client_ip) return false;
         if (std::none_of(when.client_ip.begin(), when.client_ip.end(),
-                         [&](const IpRange& range) { return range.contains(*client_ip); })) {
+                         [&](const net::IpRange& range) { return range.contains(*client_ip); })) {
             return false;
         }
     }

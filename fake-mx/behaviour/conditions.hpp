@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "fake-mx/behaviour/facts.hpp"
-#include "fake-mx/behaviour/ip_range.hpp"
+#include "harness/net/ip_range.hpp"
 
 namespace relaylab::fakemx {
 
@@ -26,7 +26,7 @@ struct Conditions {
     std::vector<std::string> recipient;  // at RCPT the one decided; later any accepted one
     std::vector<std::string> domain;     // the recipient's domain, same rule
     std::vector<std::string> helo;
-    std::vector<IpRange> client_ip;
+    std::vector<net::IpRange> client_ip;
     std::optional<CountRange> connection;
     std::optional<CountRange> message;
     std::optional<CountRange> attempt;  // per (client IP, sender, recipient), counted at RCPT
@@ -48,6 +48,6 @@ struct Conditions {
 // The deterministic conditions (all but first and probability). `attempt` is the attempt number
 // of the triplet(s) in question, 0 when unknown; `client_ip` is the parsed Facts::client_ip.
 bool conditions_hold(const Conditions& when, const Facts& facts, std::uint64_t attempt,
-                     const std::optional<IpAddress>& client_ip);
+                     const std::optional<net::IpAddress>& client_ip);
 
 }  // namespace relaylab::fakemx

@@ -2,7 +2,7 @@
 
 #include <cstdio>
 
-#include "fake-mx/behaviour/ip_range.hpp"
+#include "harness/net/ip_range.hpp"
 
 namespace relaylab::fakemx {
 
@@ -29,7 +29,7 @@ std::string triplet_key(std::string_view client_ip, std::string_view sender,
 
 std::string greylist_client(std::string_view client_ip, bool by_subnet) {
     if (!by_subnet) return std::string(client_ip);
-    auto address = parse_ip(client_ip);
+    auto address = net::parse_ip(client_ip);
     if (!address) return std::string(client_ip);
     const auto& b = address->bytes;
     char text[64];

@@ -8,7 +8,7 @@
 #include <string_view>
 
 #include "fake-mx/behaviour/behaviour.hpp"
-#include "fake-mx/behaviour/bounded_lru.hpp"
+#include "harness/net/bounded_lru.hpp"
 
 namespace relaylab::fakemx {
 
@@ -47,7 +47,7 @@ class GreylistTable {
     Verdict decide(const std::string& key, Clock::time_point now);
 
     Greylist config_;
-    BoundedLru<Entry> entries_;
+    net::BoundedLru<Entry> entries_;
 };
 
 std::string_view to_string(GreylistTable::Verdict verdict);

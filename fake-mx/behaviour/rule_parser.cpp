@@ -91,7 +91,7 @@ Conditions parse_conditions(const nlohmann::json& value, const Where& where, uns
         auto texts = get_string_list(value["client_ip"], where / "client_ip", max_patterns, 64);
         for (std::size_t i = 0; i < texts.size(); ++i) {
             std::string error;
-            auto range = parse_ip_range(texts[i], &error);
+            auto range = net::parse_ip_range(texts[i], &error);
             if (!range) {
                 auto at =
                     value["client_ip"].is_array() ? where / "client_ip" / i : where / "client_ip";

@@ -31,5 +31,6 @@ int dkim_main(const Args& args);
 int auth_main(const Args& args);
 int dns_main(const Args& args);
 int fake_mx_main(const Args& args);
+int relay_main(const Args& args);
 
 }  // namespace relaylab::cli

@@ -24,6 +24,8 @@ const std::vector<Command>& command_table() {
         {"dns", "authoritative fixture DNS server (zone files, fault rules, query log)", dns_main},
         {"fake-mx", "simulated receiving MTAs: behaviours, capture, verdicts, HTTP API",
          fake_mx_main},
+        {"relay", "the relay engine: an MTA with durable spool, MX routing, retries, bounces",
+         relay_main},
     };
     return table;
 }

@@ -1,5 +1,6 @@
 #include "harness/log/timestamp.hpp"
 
+#include <array>
 #include <cstdio>
 #include <ctime>
 
@@ -12,12 +13,20 @@ std::int64_t unix_millis(std::chrono::system_clock::time_point time) {
 std::int64_t now_unix_millis() { return unix_millis(std::chrono::system_clock::now()); }
 
 std::string format_rfc5322_date(std::chrono::system_clock::time_point time) {
+    // English names whatever the locale (strftime's %a and %b follow it); RFC 5322 3.3.
+    static constexpr std::array<const char*, 7> days = {"Sun", "Mon", "Tue", "Wed",
+                                                        "Thu", "Fri", "Sat"};
+    static constexpr std::array<const char*, 12> months = {
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
     std::time_t seconds = std::chrono::system_clock::to_time_t(time);
     std::tm tm{};
     gmtime_r(&seconds, &tm);
     char text[64];
-    std::size_t length = std::strftime(text, sizeof text, "%a, %d %b %Y %H:%M:%S +0000", &tm);
-    return std::string(text, length);
+    int n = std::snprintf(text, sizeof text, "%s, %02d %s %04d %02d:%02d:%02d +0000",
+                          days[static_cast<std::size_t>(tm.tm_wday) % 7], tm.tm_mday,
+                          months[static_cast<std::size_t>(tm.tm_mon) % 12], tm.tm_year + 1900,
+                          tm.tm_hour, tm.tm_min, tm.tm_sec);
+    return std::string(text, n > 0 ? static_cast<std::size_t>(n) : 0);
 }
 
 const std::string& rfc5322_date_now() {

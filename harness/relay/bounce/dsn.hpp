@@ -18,7 +18,9 @@ enum class DsnAction { failed, delayed, delivered, relayed, expanded };  // RFC 
 
 struct DsnRecipient {
     std::string final_recipient;  // the address we tried (rfc822;...)
-    std::string orcpt;            // RFC 3461 ORCPT as received ("rfc822;xtext"), "" if none
+    // RFC 3461 ORCPT as "type;address" with the address xtext-decoded (as harness/smtp parses
+    // it and the engine spools it), "" if none. Shown as it is: a DSN carries the decoded form.
+    std::string orcpt;
     DsnAction action = DsnAction::failed;
     std::string status;      // RFC 3463 enhanced code, e.g. "5.1.1" (derived if empty)
     std::string remote_mta;  // "dns;mx.example" when a remote host answered, else ""
@@ -33,7 +35,7 @@ struct DsnInput {
     std::string reporting_mta;    // our host name
     std::string postmaster;       // From: of the DSN, e.g. "MAILER-DAEMON@relay.example"
     std::string original_sender;  // envelope MAIL FROM: the DSN goes there (To:)
-    std::string original_envid;   // RFC 3461 ENVID (xtext as received), "" if none
+    std::string original_envid;   // RFC 3461 ENVID, xtext-decoded (as parsed), "" if none
     std::int64_t arrival_ms = 0;  // when we accepted the message
     std::int64_t now_ms = 0;      // Date: of the DSN
     std::string queue_id;         // for the human-readable part and X-Relaylab headers

@@ -1,9 +1,8 @@
 #include "harness/relay/bounce/dsn_text.hpp"
 
-#include <array>
-#include <cstdio>
-#include <ctime>
+#include <chrono>
 
+#include "harness/log/timestamp.hpp"
 #include "harness/smtp/address.hpp"
 
 namespace relaylab::relay::dsn_text {
@@ -24,21 +23,10 @@ std::size_t cut_point(std::string_view text, std::size_t limit) {
 }  // namespace
 
 std::string rfc5322_date(std::int64_t unix_ms) {
-    // strftime's %a and %b follow the C locale; RFC 5322 3.3 wants these English names.
-    static constexpr std::array<const char*, 7> days = {"Sun", "Mon", "Tue", "Wed",
-                                                        "Thu", "Fri", "Sat"};
-    static constexpr std::array<const char*, 12> months = {
-        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+    // Whole seconds, rounded down also before 1970 (a clock set wrong must not break the date).
     std::int64_t seconds = unix_ms / 1000 - (unix_ms % 1000 < 0 ? 1 : 0);
-    std::time_t t = static_cast<std::time_t>(seconds);
-    std::tm tm{};
-    gmtime_r(&t, &tm);
-    char text[64];
-    int n = std::snprintf(text, sizeof text, "%s, %02d %s %04d %02d:%02d:%02d +0000",
-                          days[static_cast<std::size_t>(tm.tm_wday) % 7], tm.tm_mday,
-                          months[static_cast<std::size_t>(tm.tm_mon) % 12], tm.tm_year + 1900,
-                          tm.tm_hour, tm.tm_min, tm.tm_sec);
-    return std::string(text, n > 0 ? static_cast<std::size_t>(n) : 0);
+    return log::format_rfc5322_date(
+        std::chrono::system_clock::time_point(std::chrono::seconds(seconds)));
 }
 
 std::string one_line(std::string_view text, bool keep_utf8, std::size_t max_octets) {

@@ -20,7 +20,8 @@ inline constexpr std::size_t max_diagnostic_octets = 4096;
 inline constexpr std::size_t max_value_octets = 1024;
 inline constexpr std::string_view cut_marker = " [...]";
 
-// "Wed, 02 Dec 2026 06:38:25 +0000" (RFC 5322 3.3), in UTC, independent of the C locale.
+// "Wed, 02 Dec 2026 06:38:25 +0000" (RFC 5322 3.3, UTC) from Unix ms: the project's one
+// format (harness/log/timestamp.hpp).
 std::string rfc5322_date(std::int64_t unix_ms);
 
 // `text` made fit for one header field or report line: line breaks (any run of CR and LF)

@@ -81,6 +81,8 @@ std::string_view describe(HeadersOnlyReason reason) {
             return "the whole message is returned";
         case HeadersOnlyReason::not_requested:
             return "only the headers were asked for";
+        case HeadersOnlyReason::no_failure:
+            return "a report without a failure carries the headers only";
         case HeadersOnlyReason::too_large:
             return "the message is larger than the limit for returned mail";
         case HeadersOnlyReason::long_lines:
@@ -90,11 +92,13 @@ std::string_view describe(HeadersOnlyReason reason) {
     return "unknown";
 }
 
-ReturnedContent returned_content(std::string_view message, bool want_full,
+ReturnedContent returned_content(std::string_view message, ReturnRequest request,
                                  std::uint64_t max_returned_bytes) {
     ReturnedContent out;
-    if (!want_full) {
+    if (request == ReturnRequest::headers) {
         out.headers_only = HeadersOnlyReason::not_requested;
+    } else if (request == ReturnRequest::full_without_failure) {
+        out.headers_only = HeadersOnlyReason::no_failure;
     } else if (message.size() > max_returned_bytes) {
         out.headers_only = HeadersOnlyReason::too_large;
     } else {

@@ -23,6 +23,8 @@ inline constexpr std::size_t max_returned_header_octets = 256 * 1024;
 enum class HeadersOnlyReason {
     none,           // the whole message is returned
     not_requested,  // RET=HDRS, or no RET (headers are the default, RFC 3461 4.3)
+    no_failure,     // RET=FULL, but no recipient failed: a delay or success report returns only
+                    // the headers (RFC 3461 4.3)
     too_large,      // over max_returned_bytes
     long_lines,     // a line over 998 octets (RFC 5322 2.1.1)
 };
@@ -38,7 +40,13 @@ struct ReturnedContent {
     bool full() const { return headers_only == HeadersOnlyReason::none; }
 };
 
-ReturnedContent returned_content(std::string_view message, bool want_full,
+enum class ReturnRequest {
+    headers,               // RET=HDRS or none
+    full,                  // RET=FULL in a report with a failure
+    full_without_failure,  // RET=FULL in a delay or success report
+};
+
+ReturnedContent returned_content(std::string_view message, ReturnRequest request,
                                  std::uint64_t max_returned_bytes);
 
 }  // namespace relaylab::relay

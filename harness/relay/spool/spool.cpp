@@ -17,6 +17,7 @@
 #include <map>
 #include <mutex>
 #include <shared_mutex>
+#include <utility>
 
 #include "harness/log/log.hpp"
 #include "harness/relay/spool/segment_log.hpp"
@@ -209,23 +210,22 @@ std::uint64_t Spool::Impl::write(std::vector<PendingRecord>& batch) {
 }
 
 void Spool::Impl::on_batch(std::vector<PendingRecord>& batch) {
-    if (write(batch) > 0) {
+    if (const std::uint64_t failed = write(batch); failed > 0) {
+        const auto first_failed = std::find_if(batch.begin(), batch.end(),
+                                               [](const auto& record) { return !!record.error; });
         log::warn("spool.write_failed",
-                  {{"records", batch.size()}, {"error", [&] {
-                                                   for (const auto& record : batch) {
-                                                       if (record.error)
-                                                           return record.error.message();
-                                                   }
-                                                   return std::string();
-                                               }()}});
+                  {{"records", failed}, {"error", first_failed->error.message()}});
     }
     for (PendingRecord& record : batch) {
         if (!record.done) continue;
+        const Spool::Done done = std::exchange(record.done, nullptr);  // called once only
         try {
-            record.done(record.error);
+            done(record.error);
         } catch (const std::exception& e) {
             // The writer thread must survive a caller's bug: every later store depends on it.
             log::error("spool.done_threw", {{"id", record.id}, {"error", e.what()}});
+        } catch (...) {
+            log::error("spool.done_threw", {{"id", record.id}, {"error", "not a std::exception"}});
         }
     }
     remove_dead_segments();
@@ -260,7 +260,6 @@ void Spool::Impl::apply(PendingRecord& record) {
 // Oldest first only: a finished or state record in a newer segment must never outlive the
 // message record it refers to, or replay would bring a finished message back.
 void Spool::Impl::remove_dead_segments() {
-    bool removed = false;
     for (;;) {
         std::uint64_t number = 0;
         {
@@ -284,10 +283,11 @@ void Spool::Impl::remove_dead_segments() {
             readers.erase(number);
         }
         counters.segments_removed += 1;
-        removed = true;
+        // Each removal durable before the next: were an older segment to come back after a
+        // crash while a newer one stayed gone, the finished records of its messages would be
+        // lost with the newer one and those messages delivered again. (Once per segment: cheap.)
+        if (options.fsync) (void)sync_directory(segments_dir);
     }
-    // The removals must not come back after a crash while a newer one stays gone.
-    if (removed && options.fsync) (void)sync_directory(segments_dir);
 }
 
 bool Spool::Impl::oldest_needs_compaction() const {

@@ -88,7 +88,9 @@ EncodeError check_envelope(const SpoolMessage& message) {
     if (message.id.empty() || message.id.size() > spool_limits::id) {
         return EncodeError::field_too_long;
     }
-    if (message.recipients.empty() || message.recipients.size() > spool_limits::recipients) {
+    // No recipients is allowed (a state record after the engine dropped every one): only the
+    // upper cap is the codec's business.
+    if (message.recipients.size() > spool_limits::recipients) {
         return EncodeError::too_many_recipients;
     }
     for (std::string_view text :
@@ -122,7 +124,7 @@ std::vector<SpoolRecipient> get_recipients(ByteReader& in) {
     const std::uint32_t count = in.u32();
     std::vector<SpoolRecipient> recipients;
     if (in.error() != PayloadError::none) return recipients;
-    if (count == 0 || count > spool_limits::recipients) {
+    if (count > spool_limits::recipients) {
         in.fail(PayloadError::too_many_recipients);
         return recipients;
     }
@@ -229,7 +231,7 @@ std::string_view to_string(EncodeError error) {
         case EncodeError::field_too_long:
             return "an envelope field is over its cap";
         case EncodeError::too_many_recipients:
-            return "no recipients, or too many";
+            return "more recipients than the spool takes";
         case EncodeError::too_large:
             return "the message is over the spool's record cap";
     }

@@ -61,7 +61,7 @@ enum class PayloadError {
     truncated,            // a field runs past the payload's end
     unknown_version,      // written by a newer relaylab (or garbage)
     field_too_long,       // a string over its cap in spool_limits
-    too_many_recipients,  // over spool_limits::recipients, or none at all
+    too_many_recipients,  // over spool_limits::recipients
     bad_state,            // a recipient state that is not a RecipientState
     empty_id,             // every record names a message
     trailing_bytes,       // octets after the last field (or a body length that disagrees)
@@ -97,7 +97,7 @@ PayloadError decode_finished(std::string_view payload, std::string& id);
 enum class EncodeError {
     none,
     field_too_long,       // an envelope string over spool_limits::envelope_string, or the id
-    too_many_recipients,  // none, or over spool_limits::recipients
+    too_many_recipients,  // over spool_limits::recipients
     too_large,            // the record would exceed spool_limits::record_payload
 };
 std::string_view to_string(EncodeError error);

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <charconv>
+#include <chrono>
 #include <cstring>
 #include <string>
 #include <system_error>
@@ -22,6 +23,8 @@ namespace {
 namespace fs = std::filesystem;
 
 constexpr std::size_t id_hex_digits = 16;
+// A segment being rewritten without its damage; one left by a crash mid-rewrite is removed.
+constexpr std::string_view temporary_suffix = ".rewrite";
 
 std::string read_segment(const fs::path& path) {
     const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
@@ -50,6 +53,11 @@ std::string read_segment(const fs::path& path) {
 std::vector<std::pair<std::uint64_t, fs::path>> list_segments(const fs::path& segments_dir) {
     std::vector<std::pair<std::uint64_t, fs::path>> segments;
     for (const auto& entry : fs::directory_iterator(segments_dir)) {
+        if (entry.path().string().ends_with(temporary_suffix)) {
+            std::error_code ignored;
+            fs::remove(entry.path(), ignored);
+            continue;
+        }
         std::uint64_t number = 0;
         if (entry.is_regular_file() &&
             parse_segment_file_name(entry.path().filename().string(), number)) {
@@ -95,17 +103,20 @@ class Replayer {
     void segment(std::uint64_t number, const fs::path& path, bool newest) {
         std::string bytes = read_segment(path);
         result_.report.segments += 1;
-        const std::string_view view(bytes);
+        std::vector<Decoded> good;
+        bool corrupt = false;
         bool quarantined = false;
         std::size_t offset = 0;
-        while (offset < view.size()) {
+        while (offset < bytes.size()) {
+            const std::string_view view(bytes);
             Frame frame;
             const FrameError frame_error = decode_frame(view.substr(offset), frame);
             PayloadError payload_error = PayloadError::none;
             if (frame_error == FrameError::none) {
-                payload_error = apply(frame, number, offset);
+                Decoded decoded{.offset = offset, .size = frame.size, .type = frame.type};
+                payload_error = decode(frame, decoded);
                 if (payload_error == PayloadError::none) {
-                    result_.report.records += 1;
+                    good.push_back(std::move(decoded));
                     offset += frame.size;
                     continue;
                 }
@@ -114,11 +125,12 @@ class Replayer {
             // A torn write fails its frame; a record with a good checksum but a payload this
             // version cannot read (a newer relaylab's) is never cut off.
             if (newest && frame_error != FrameError::none && next == std::string_view::npos) {
-                cut_torn_tail(path, offset, view.size());
+                cut_torn_tail(path, offset, bytes.size());
                 bytes.resize(offset);
                 break;
             }
             result_.report.corrupt_records += 1;
+            corrupt = true;
             if (!quarantined) quarantined = quarantine(path);
             log::warn("spool.quarantined",
                       {{"path", path.string()},
@@ -130,42 +142,98 @@ class Replayer {
             if (next == std::string_view::npos) break;
             offset = next;
         }
-        result_.index.note_record(number, bytes.size());
+        // With the original kept in quarantine/, the segment is rewritten with its good records
+        // only, so the next start neither reports the same damage again nor copies it again.
+        std::uint64_t size = bytes.size();
+        if (corrupt && quarantined) size = rewrite_without_damage(path, bytes, good);
+        for (Decoded& decoded : good)
+            apply(decoded, number);
+        result_.index.note_record(number, size);
     }
 
   private:
-    PayloadError apply(const Frame& frame, std::uint64_t segment, std::size_t offset) {
+    // A record that passed its checksum and decoded, with where it lives in the segment file.
+    struct Decoded {
+        std::size_t offset = 0;
+        std::size_t size = 0;
+        RecordType type = RecordType::message;
+        SpoolMessage message;         // message records
+        std::size_t body_offset = 0;  // in the payload
+        StateChange change;           // state records
+        std::string id;               // finished records
+    };
+
+    PayloadError decode(const Frame& frame, Decoded& decoded) {
         switch (frame.type) {
-            case RecordType::message: {
-                SpoolMessage message;
-                std::size_t body_offset = 0;
-                const PayloadError error = decode_message(frame.payload, message, body_offset);
-                if (error != PayloadError::none) return error;
-                note_id(message.id);
-                const MessageLocation location{segment, offset, frame.size,
-                                               offset + spool_limits::frame_header + body_offset};
-                result_.index.put(std::move(message), location);
-                return error;
-            }
-            case RecordType::state: {
-                StateChange change;
-                const PayloadError error = decode_state(frame.payload, change);
-                if (error != PayloadError::none) return error;
-                note_id(change.id);
-                result_.index.apply_state(change.id, change.attempts, change.next_attempt_ms,
-                                          std::move(change.recipients));
-                return error;
-            }
-            case RecordType::finished: {
-                std::string id;
-                const PayloadError error = decode_finished(frame.payload, id);
-                if (error != PayloadError::none) return error;
-                note_id(id);
-                result_.index.erase(id);
-                return error;
-            }
+            case RecordType::message:
+                return decode_message(frame.payload, decoded.message, decoded.body_offset);
+            case RecordType::state:
+                return decode_state(frame.payload, decoded.change);
+            case RecordType::finished:
+                return decode_finished(frame.payload, decoded.id);
         }
         return PayloadError::unknown_version;
+    }
+
+    void apply(Decoded& decoded, std::uint64_t segment) {
+        result_.report.records += 1;
+        switch (decoded.type) {
+            case RecordType::message: {
+                note_id(decoded.message.id);
+                const MessageLocation location{
+                    segment, decoded.offset, decoded.size,
+                    decoded.offset + spool_limits::frame_header + decoded.body_offset};
+                result_.index.put(std::move(decoded.message), location);
+                break;
+            }
+            case RecordType::state:
+                note_id(decoded.change.id);
+                result_.index.apply_state(decoded.change.id, decoded.change.attempts,
+                                          decoded.change.next_attempt_ms,
+                                          std::move(decoded.change.recipients));
+                break;
+            case RecordType::finished:
+                note_id(decoded.id);
+                result_.index.erase(decoded.id);
+                break;
+        }
+    }
+
+    // Writes the good records to a temporary file, syncs it and renames it over the segment;
+    // moves each record's offset to its place in the new file. On any failure the segment stays
+    // as it was (and is reported again at the next start). Returns the segment's size.
+    std::uint64_t rewrite_without_damage(const fs::path& path, const std::string& bytes,
+                                         std::vector<Decoded>& good) {
+        std::string cleaned;
+        for (const Decoded& decoded : good)
+            cleaned.append(bytes, decoded.offset, decoded.size);
+        const fs::path temporary = fs::path(path).concat(temporary_suffix);
+        const int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
+        bool ok = fd >= 0;
+        for (std::size_t done = 0; ok && done < cleaned.size();) {
+            const ssize_t written = ::write(fd, cleaned.data() + done, cleaned.size() - done);
+            if (written < 0 && errno == EINTR) continue;
+            ok = written > 0;
+            if (ok) done += static_cast<std::size_t>(written);
+        }
+        ok = ok && ::fsync(fd) == 0;
+        if (fd >= 0) ::close(fd);
+        std::error_code error;
+        if (ok) fs::rename(temporary, path, error);
+        if (!ok || error) {
+            log::warn("spool.rewrite_failed", {{"path", path.string()}});
+            fs::remove(temporary, error);
+            return bytes.size();
+        }
+        (void)sync_directory(path.parent_path());
+        std::size_t offset = 0;
+        for (Decoded& decoded : good) {
+            decoded.offset = offset;
+            offset += decoded.size;
+        }
+        log::info("spool.segment_rewritten",
+                  {{"path", path.string()}, {"records", good.size()}, {"bytes", cleaned.size()}});
+        return cleaned.size();
     }
 
     void note_id(std::string_view id) {
@@ -188,8 +256,15 @@ class Replayer {
 
     // A copy for inspection; the original stays until its live messages are gone.
     bool quarantine(const fs::path& path) {
-        const fs::path copy = quarantine_dir_ / path.filename();
+        fs::path copy = quarantine_dir_ / path.filename();
         std::error_code error;
+        // The same segment found corrupt again at a later start replaces its copy; another
+        // file of that name (segment numbers start over once a spool is emptied) is kept.
+        if (fs::exists(copy, error) && fs::file_size(copy, error) != fs::file_size(path, error)) {
+            copy += "." + std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                             std::chrono::system_clock::now().time_since_epoch())
+                                             .count());
+        }
         fs::copy_file(path, copy, fs::copy_options::overwrite_existing, error);
         if (error) {
             log::warn("spool.quarantine_failed",

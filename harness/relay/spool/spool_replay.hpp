@@ -1,6 +1,8 @@
 // Recovery at start-up: reads every segment in order and rebuilds the index (spool.hpp's opening
 // comment is the contract). Cuts a torn tail off the newest segment; copies a segment with a
-// corrupt record to quarantine/ and still recovers every record of it that can be read.
+// corrupt record to quarantine/, still recovers every record of it that can be read, and
+// rewrites the segment with those records only (temporary file, fsync, rename), so the damage
+// is reported once, not at every start.
 #pragma once
 
 #include <cstdint>

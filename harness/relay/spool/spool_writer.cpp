@@ -1,5 +1,9 @@
 #include "harness/relay/spool/spool_writer.hpp"
 
+#include <utility>
+
+#include "harness/log/log.hpp"
+
 namespace relaylab::relay {
 
 SpoolWriter::SpoolWriter(BatchHandler handler) : handler_(std::move(handler)) {
@@ -38,7 +42,18 @@ void SpoolWriter::run() {
             if (queue_.empty()) return;  // closing, and everything queued was handled
             batch.swap(queue_);
         }
-        handler_(batch);
+        try {
+            handler_(batch);
+        } catch (const std::exception& e) {
+            // Out of memory, most likely. The thread goes on (every later store needs it); the
+            // records not yet answered fail, so no caller waits forever or says 250 wrongly.
+            log::error("spool.writer_failed", {{"records", batch.size()}, {"error", e.what()}});
+            for (PendingRecord& record : batch) {
+                if (record.done)
+                    std::exchange(record.done,
+                                  nullptr)(std::make_error_code(std::errc::not_enough_memory));
+            }
+        }
         batch.clear();
     }
 }

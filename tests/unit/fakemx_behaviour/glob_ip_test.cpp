@@ -2,9 +2,10 @@
 #include <catch2/catch.hpp>
 
 #include "fake-mx/behaviour/glob.hpp"
-#include "fake-mx/behaviour/ip_range.hpp"
+#include "harness/net/ip_range.hpp"
 
 using namespace relaylab::fakemx;
+using namespace relaylab::net;
 
 TEST_CASE("glob_match", "[glob]") {
     struct Case {

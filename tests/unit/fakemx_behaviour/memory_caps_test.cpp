@@ -3,10 +3,11 @@
 #include <catch2/catch.hpp>
 
 #include "behaviour_fixture.hpp"
-#include "fake-mx/behaviour/bounded_lru.hpp"
+#include "harness/net/bounded_lru.hpp"
 
 using namespace relaylab;
 using namespace relaylab::fakemx;
+using relaylab::net::BoundedLru;
 using namespace relaylab::fakemx::test;
 using smtp::Phase;
 using std::chrono::seconds;

@@ -9,11 +9,11 @@
 using namespace relaylab::relay::dsn_text;
 using relaylab::relay::test::lines_ok;
 
-TEST_CASE("rfc5322_date: English names, UTC, whatever the locale", "[dsn_text]") {
+TEST_CASE("rfc5322_date: Unix ms to an RFC 5322 date in UTC", "[dsn_text]") {
     CHECK(rfc5322_date(0) == "Thu, 01 Jan 1970 00:00:00 +0000");
     CHECK(rfc5322_date(951782400000) == "Tue, 29 Feb 2000 00:00:00 +0000");
     CHECK(rfc5322_date(1796198305999) == "Wed, 02 Dec 2026 07:58:25 +0000");
-    CHECK(rfc5322_date(-1) == "Wed, 31 Dec 1969 23:59:59 +0000");
+    CHECK(rfc5322_date(-1) == "Wed, 31 Dec 1969 23:59:59 +0000");  // rounded down
 }
 
 TEST_CASE("one_line: breaks, controls and bad UTF-8 neutralised; cut with a marker", "[dsn_text]") {

@@ -103,19 +103,30 @@ TEST_CASE("a flipped byte mid-segment quarantines the segment and loses one reco
         byte = static_cast<char>(byte ^ 0x20);
         file.write(&byte, 1);
     }
-    Spool spool(test::options_for(dir.path(), 64 * 1024));
-    const RecoveryReport& report = spool.recovered();
-    CHECK(report.corrupt_records == 1);
-    CHECK(report.torn_bytes == 0);
-    REQUIRE(report.quarantined.size() == 1);
-    CHECK(fs::exists(report.quarantined[0]));
-    CHECK(report.quarantined[0].parent_path() == dir.path() / "quarantine");
-    CHECK(fs::file_size(report.quarantined[0]) == size);
-    const std::set<std::string> recovered = recovered_ids(spool);
-    CHECK(recovered.size() == ids.size() - 1);
-    for (const auto& id : ids) {
-        if (recovered.contains(id)) CHECK(spool.read_body(id) == test::body_for(id, 3000));
+    std::set<std::string> first_recovery;
+    {
+        Spool spool(test::options_for(dir.path(), 64 * 1024));
+        const RecoveryReport& report = spool.recovered();
+        CHECK(report.corrupt_records == 1);
+        CHECK(report.torn_bytes == 0);
+        REQUIRE(report.quarantined.size() == 1);
+        CHECK(fs::exists(report.quarantined[0]));
+        CHECK(report.quarantined[0].parent_path() == dir.path() / "quarantine");
+        CHECK(fs::file_size(report.quarantined[0]) == size);
+        first_recovery = recovered_ids(spool);
+        CHECK(first_recovery.size() == ids.size() - 1);
+        for (const auto& id : ids) {
+            if (first_recovery.contains(id)) CHECK(spool.read_body(id) == test::body_for(id, 3000));
+        }
     }
+    // The segment was rewritten without the damaged record (the original is in quarantine/):
+    // the next start is clean and recovers the same messages, bodies intact.
+    Spool spool(test::options_for(dir.path(), 64 * 1024));
+    CHECK(spool.recovered().corrupt_records == 0);
+    CHECK(spool.recovered().quarantined.empty());
+    CHECK(recovered_ids(spool) == first_recovery);
+    for (const auto& id : first_recovery)
+        CHECK(spool.read_body(id) == test::body_for(id, 3000));
 }
 
 TEST_CASE("dead segments are removed and pinned ones compacted", "[relay_spool][recovery]") {
@@ -129,9 +140,19 @@ TEST_CASE("dead segments are removed and pinned ones compacted", "[relay_spool][
         const std::size_t segments_before = segment_files(dir.path()).size();
         CHECK(segments_before >= 10);
         kept = {ids[1], ids[2], ids[5]};  // three old ones pin the first segment
+        // A state change journaled in a later segment before compaction, and one queued after
+        // the finishes (compaction happens somewhere among them): both must survive the copy.
+        SpoolMessage deferred = test::message_for(kept[0], 2);
+        deferred.attempts = 3;
+        deferred.recipients[1].state = RecipientState::delivered;
+        spool.update(deferred);
         for (const auto& id : ids) {
             if (id != kept[0] && id != kept[1] && id != kept[2]) spool.finish(id);
         }
+        SpoolMessage later = test::message_for(kept[1], 2);
+        later.attempts = 5;
+        later.next_attempt_ms = 1'790'000'999'000;
+        spool.update(later);
         // close() drains: every finish is on disk and the writer's upkeep after it has run.
         spool.close();
         const SpoolStats stats = spool.stats();
@@ -149,5 +170,44 @@ TEST_CASE("dead segments are removed and pinned ones compacted", "[relay_spool][
         INFO(id);
         CHECK(recovered_ids(spool).contains(id));
         CHECK(spool.read_body(id) == test::body_for(id, 700));
+    }
+    // Oldest first, so report.messages follows kept's order.
+    CHECK(report.messages[0].attempts == 3);
+    CHECK(report.messages[0].recipients[1].state == RecipientState::delivered);
+    CHECK(report.messages[1].attempts == 5);
+    CHECK(report.messages[1].next_attempt_ms == 1'790'000'999'000);
+    CHECK(report.messages[2].attempts == 0);
+}
+
+TEST_CASE("records never span segments; one larger than a segment gets its own",
+          "[relay_spool][recovery]") {
+    TempDir dir("oversize");
+    constexpr std::uint64_t segment_bytes = 64 * 1024;
+    constexpr std::size_t large = 200 * 1024;
+    std::vector<std::string> ids;
+    {
+        Spool spool(test::options_for(dir.path(), segment_bytes));
+        for (int i = 0; i < 12; ++i) {
+            ids.push_back(spool.new_id());
+            const std::size_t size = i % 3 == 1 ? large : 20000;
+            REQUIRE(test::store_and_wait(spool, test::message_for(ids.back()),
+                                         test::body_for(ids.back(), size)) == std::error_code());
+        }
+    }
+    std::size_t oversize_segments = 0;
+    for (const auto& file : segment_files(dir.path())) {
+        const auto size = fs::file_size(file);
+        INFO(file << ": " << size << " octets");
+        if (size > segment_bytes) {
+            ++oversize_segments;
+            CHECK(size < large + 1024);  // the large record alone
+        }
+    }
+    CHECK(oversize_segments == 4);
+    Spool spool(test::options_for(dir.path(), segment_bytes));
+    CHECK(spool.recovered().corrupt_records == 0);
+    REQUIRE(spool.recovered().messages.size() == ids.size());
+    for (std::size_t i = 0; i < ids.size(); ++i) {
+        CHECK(spool.read_body(ids[i]) == test::body_for(ids[i], i % 3 == 1 ? large : 20000));
     }
 }

@@ -1,4 +1,4 @@
-// Request targets of the capture API: the path and the query parameters, percent-decoded
+// Request targets of an HTTP API: the path and the query parameters, percent-decoded
 // (RFC 3986 2.1; '+' as space, as HTML forms send it), and the typed values the endpoints
 // take. Sans-I/O. Errors are sentences for the JSON error body.
 #pragma once
@@ -10,7 +10,7 @@
 #include <string_view>
 #include <variant>
 
-namespace relaylab::fakemx::api {
+namespace relaylab::http {
 
 struct Target {
     std::string path;  // decoded
@@ -29,4 +29,4 @@ std::variant<std::uint64_t, std::string> integer_param(const Target& target, std
 std::optional<std::string> unknown_param(const Target& target,
                                          std::initializer_list<std::string_view> known);
 
-}  // namespace relaylab::fakemx::api
+}  // namespace relaylab::http

@@ -1,4 +1,5 @@
-// Client address conditions: one address or a CIDR block, IPv4 or IPv6.
+// IP addresses and CIDR ranges, IPv4 or IPv6, without sockets: the fake MX behaviour rules
+// (client_ip conditions, greylisting) and the relay (trusted_networks) match clients with them.
 #pragma once
 
 #include <array>
@@ -7,7 +8,7 @@
 #include <string>
 #include <string_view>
 
-namespace relaylab::fakemx {
+namespace relaylab::net {
 
 // An address in a form that compares by bits. IPv4 is kept as an IPv4-mapped IPv6 address
 // (::ffff:a.b.c.d), so "::ffff:127.0.0.1" from a dual-stack socket matches "127.0.0.0/8".
@@ -30,4 +31,4 @@ struct IpRange {
 // a typo like 10.1.2.3/8 usually means the writer expected something else.
 std::optional<IpRange> parse_ip_range(std::string_view text, std::string* error = nullptr);
 
-}  // namespace relaylab::fakemx
+}  // namespace relaylab::net

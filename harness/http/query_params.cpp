@@ -1,8 +1,8 @@
-#include "fake-mx/api/query_params.hpp"
+#include "harness/http/query_params.hpp"
 
 #include <charconv>
 
-namespace relaylab::fakemx::api {
+namespace relaylab::http {
 namespace {
 
 int hex_value(char c) {
@@ -99,4 +99,4 @@ std::optional<std::string> unknown_param(const Target& target,
     return std::nullopt;
 }
 
-}  // namespace relaylab::fakemx::api
+}  // namespace relaylab::http

@@ -1,10 +1,10 @@
-#include "fake-mx/behaviour/ip_range.hpp"
+#include "harness/net/ip_range.hpp"
 
 #include <arpa/inet.h>
 
 #include <charconv>
 
-namespace relaylab::fakemx {
+namespace relaylab::net {
 
 namespace {
 
@@ -89,4 +89,4 @@ std::optional<IpRange> parse_ip_range(std::string_view text, std::string* error)
     return range;
 }
 
-}  // namespace relaylab::fakemx
+}  // namespace relaylab::net

@@ -1,6 +1,6 @@
 // A map with a hard size cap that forgets the least recently used entry to make room. The
-// engine's per-client tables live in a long-running server fed by hostile peers: each new
-// client IP or triplet must cost bounded memory, never an ever-growing table.
+// per-client tables of the fake MX and the relay live in long-running servers fed by hostile
+// peers: each new client IP or triplet must cost bounded memory, never an ever-growing table.
 #pragma once
 
 #include <cstddef>
@@ -9,7 +9,7 @@
 #include <unordered_map>
 #include <utility>
 
-namespace relaylab::fakemx {
+namespace relaylab::net {
 
 template <typename Value>
 class BoundedLru {
@@ -71,4 +71,4 @@ class BoundedLru {
     std::size_t evictions_ = 0;
 };
 
-}  // namespace relaylab::fakemx
+}  // namespace relaylab::net
