@@ -134,6 +134,7 @@ class Process:
             if m:
                 return m
             if self.proc.poll() is not None:
+                self._close()
                 raise AssertionError("%s exited with %d before %s:\n%s\n%s"
                                      % (self.name, self.proc.returncode, what,
                                         self.stdout_text(), self.stderr_text()[-3000:]))
@@ -244,10 +245,11 @@ class FakeMx(Process):
 
 
 class Relay(Process):
-    """`relaylab relay` on ephemeral ports with an admin API and an event log in `directory`."""
+    """`relaylab relay` on ephemeral ports with an admin API and an event log in `directory`;
+    `retry` replaces the fast retry schedule's flags."""
 
     def __init__(self, directory, dns, mx_port, *extra, spool=None, submission=False,
-                 preexec_fn=None, config=None):
+                 preexec_fn=None, config=None, retry=FAST_RETRY):
         self.spool = spool or os.path.join(directory, "spool")
         self.event_log = os.path.join(directory, "events.jsonl")
         args = ["relay"]
@@ -259,7 +261,7 @@ class Relay(Process):
             args += ["--dns", dns.address, "--mx-port", mx_port]
         if submission:
             args += ["--submission", "127.0.0.1:0"]
-        args += FAST_RETRY + list(extra)
+        args += list(retry) + list(extra)
         super().__init__("relay", args, directory, preexec_fn=preexec_fn)
         m = self.wait_output(r"^spool .* \((\d+) messages recovered\)$", "its spool line")
         self.recovered = int(m.group(1))

@@ -2,7 +2,9 @@
 preset); the sender's domain has an MX of its own (another fake MX host). For every message a
 multipart/report DSN (RFC 3464) arrives there from the null sender, to the original sender,
 naming the failed recipient and the remote reply. And never a bounce for a bounce (RFC 5321 6.1):
-a message from MAIL FROM:<> that fails makes no DSN.
+a message from MAIL FROM:<> that fails makes no DSN. A message with recipients in several
+domains gets one DSN naming exactly the recipients that failed (a 550 at RCPT and an NXDOMAIN
+domain), while the others are delivered once.
 """
 
 import email
@@ -17,6 +19,7 @@ COUNT = 5
 REJECT_DOMAIN = "reject.test"
 SENDER_DOMAIN = "sender.test"
 SENDER = "alice@" + SENDER_DOMAIN
+OK_DOMAIN = "ok.test"
 REJECT_IP = "127.0.0.4"
 SENDER_IP = "127.0.0.5"
 
@@ -26,7 +29,9 @@ class BounceDsn(w.WorldTest):
         port = w.pick_mx_port([REJECT_IP, SENDER_IP])
         dns = self.start_dns({
             REJECT_DOMAIN: w.mx_zone(REJECT_DOMAIN, [(10, "mx", REJECT_IP)]),
+            # ok.test shares the sender domain's MX host.
             SENDER_DOMAIN: w.mx_zone(SENDER_DOMAIN, [(10, "mx", SENDER_IP)]),
+            OK_DOMAIN: w.mx_zone(OK_DOMAIN, [(10, "mx", SENDER_IP)]),
         })
         mx = self.start_mx({"mx." + REJECT_DOMAIN: REJECT_IP, "mx." + SENDER_DOMAIN: SENDER_IP},
                            port, "--behaviour", "mx.%s=reject-all" % REJECT_DOMAIN)
@@ -94,6 +99,32 @@ class BounceDsn(w.WorldTest):
         self.assertTrue(bounced[0]["reply"].startswith("550"), bounced)
         self.assertEqual(relay.events("dsn_created"), [])
         self.assertEqual(mx.total(), 0, "nothing may reach any MX")
+
+    def test_one_dsn_for_the_failed_recipients_only(self):
+        mx, relay = self.start_world()
+        missing_domain = "nowhere." + SENDER_DOMAIN  # NXDOMAIN in a zone we serve: 5.1.2
+        recipients = ["x@" + OK_DOMAIN, "y@" + REJECT_DOMAIN, "z@" + missing_domain,
+                      "q@" + OK_DOMAIN]
+        with smtplib.SMTP("127.0.0.1", relay.port, timeout=10) as client:
+            refused = client.sendmail(SENDER, recipients,
+                                      b"From: " + SENDER.encode() + b"\r\nSubject: mixed\r\n"
+                                      b"X-Relaylab-Id: mixed-1\r\n\r\nfour recipients\r\n")
+            self.assertEqual(refused, {})
+        w.wait_until(lambda: mx.total("from=%3C%3E") >= 1 and relay.queue_total() == 0, 30,
+                     "the DSN and an empty queue", step=0.1)
+        [delivered] = mx.messages("tracking_id=mixed-1")
+        self.assertEqual(sorted(delivered["to"]), ["q@" + OK_DOMAIN, "x@" + OK_DOMAIN])
+        [dsn] = mx.messages("from=%3C%3E")
+        self.assertEqual(dsn["to"], [SENDER])
+        msg = email.message_from_bytes(mx.raw(dsn["id"]), policy=email.policy.compat32)
+        blocks = msg.get_payload()[1].get_payload()[1:]
+        statuses = {b["Final-Recipient"].split(";")[1].strip(): b["Status"].strip()
+                    for b in blocks}
+        self.assertEqual(statuses, {"y@" + REJECT_DOMAIN: "5.1.1", "z@" + missing_domain: "5.1.2"})
+        self.stop_relay_checked(relay)
+        self.assertEqual(len(relay.events("dsn_created")), 1)
+        self.assertEqual(sorted(e["recipient"] for e in relay.events("bounced")),
+                         ["y@" + REJECT_DOMAIN, "z@" + missing_domain])
 
 
 if __name__ == "__main__":
