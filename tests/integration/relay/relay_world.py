@@ -9,6 +9,7 @@ relay walks MX records as it would on the Internet. Processes are stopped by the
 Standard library only, Debian's /usr/bin/python3.
 """
 
+import ctypes
 import http.client
 import json
 import os
@@ -92,6 +93,20 @@ def pick_mx_port(ips):
     raise AssertionError("no port free on all of %s" % ips)
 
 
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
+
+
+def die_with_the_test(then=None):
+    """A preexec_fn: the child gets SIGKILL when this test process dies (ctest's timeout kills
+    the test, never its servers), then runs `then` (a resource limit, say)."""
+    def preexec():
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        if then is not None:
+            then()
+    return preexec
+
+
 def read_json_lines(path):
     """Every complete JSON line of `path` (a line being written is ignored)."""
     if not os.path.exists(path):
@@ -116,7 +131,8 @@ class Process:
         self.out = open(self.out_path, "wb")
         self.err = open(self.err_path, "wb")
         self.proc = subprocess.Popen(self.args, stdout=self.out, stderr=self.err,
-                                     stdin=subprocess.DEVNULL, preexec_fn=preexec_fn)
+                                     stdin=subprocess.DEVNULL,
+                                     preexec_fn=die_with_the_test(preexec_fn))
 
     def stdout_text(self):
         with open(self.out_path, "rb") as f:

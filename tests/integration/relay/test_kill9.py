@@ -45,7 +45,8 @@ class Kill9(w.WorldTest):
                     "--timeout", "10"]
             with open(os.path.join(self.tmp, "send%d.out" % k), "wb") as out:
                 proc = subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT,
-                                        stdin=subprocess.DEVNULL)
+                                        stdin=subprocess.DEVNULL,
+                                        preexec_fn=w.die_with_the_test())
                 try:
                     time.sleep(KILL_AFTER[k])
                     relay.kill()  # SIGKILL: no chance to finish anything

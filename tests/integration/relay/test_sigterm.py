@@ -32,7 +32,8 @@ class Sigterm(w.WorldTest):
                 "--events", events_path, "--timeout", "10"]
         with open(os.path.join(self.tmp, "send.out"), "wb") as out:
             proc = subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT,
-                                    stdin=subprocess.DEVNULL)
+                                    stdin=subprocess.DEVNULL,
+                                    preexec_fn=w.die_with_the_test())
             try:
                 time.sleep(STOP_AFTER)
                 self.assertTrue(relay.alive())
