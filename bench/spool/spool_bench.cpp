@@ -48,7 +48,8 @@ int main(int argc, char** argv) {
             }
         });
     }
-    for (auto& worker : workers) worker.join();
+    for (auto& worker : workers)
+        worker.join();
     const double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     const SpoolStats stats = spool.stats();

@@ -50,6 +50,8 @@ const CommandSpec& spec() {
                 {"--maximal-backoff", "DURATION", "retry delay cap (default 4000s)"},
                 {"--maximal-queue-lifetime", "DURATION", "then bounce as expired (default 5d)"},
                 {"--threads", "N", "io threads of the listeners (default 1)"},
+                {"--smtpd-timeout", "DURATION",
+                 "listeners' command and data timeout (default 300s)"},
                 {"--no-fsync", "", "do not sync the spool (benchmarks only: a crash loses mail)"},
                 {"--print-config", "", "print the effective configuration as JSON and exit"},
             },
@@ -97,18 +99,20 @@ nlohmann::json effective_document(const ParsedArgs& args, std::string& source) {
     set("--minimal-backoff", nlohmann::json::json_pointer("/retry/minimal_backoff"));
     set("--maximal-backoff", nlohmann::json::json_pointer("/retry/maximal_backoff"));
     set("--maximal-queue-lifetime", nlohmann::json::json_pointer("/retry/maximal_queue_lifetime"));
+    set("--smtpd-timeout", nlohmann::json::json_pointer("/smtpd_timeout"));
     if (args.has("--mx-port")) document["mx_port"] = args.get_uint("--mx-port", 25);
     if (args.has("--threads")) document["threads"] = args.get_uint("--threads", 1);
     if (args.has("--no-fsync")) document["spool_fsync"] = false;
-    if (auto value = args.get("--trusted-networks")) document["trusted_networks"] = split_list(*value);
+    if (auto value = args.get("--trusted-networks"))
+        document["trusted_networks"] = split_list(*value);
     if (auto value = args.get("--relay-domains")) document["relay_domains"] = split_list(*value);
     for (const auto& user : args.all("--user")) {
         auto colon = user.find(':');
         if (colon == std::string::npos || colon == 0) {
             throw UsageError("--user: \"" + user + "\" is not NAME:PASSWORD");
         }
-        document["users"].push_back({{"name", user.substr(0, colon)},
-                                     {"password", user.substr(colon + 1)}});
+        document["users"].push_back(
+            {{"name", user.substr(0, colon)}, {"password", user.substr(colon + 1)}});
     }
     return document;
 }
@@ -151,8 +155,8 @@ int relay_body(const ParsedArgs& args) {
         std::cout << "admin api on http://" << config.admin->host << ':' << engine.admin_port()
                   << "/" << std::endl;
     }
-    std::cout << "spool " << std::filesystem::absolute(config.spool).string() << " ("
-              << engine.recovery().messages.size() << " messages recovered)" << std::endl;
+    std::cout << "spool: " << engine.recovery().messages.size() << " messages recovered from "
+              << std::filesystem::absolute(config.spool).string() << std::endl;
     while (!wait_for_signal(std::chrono::seconds(1))) {
     }
     std::cerr << "relaylab relay: stopping" << std::endl;
@@ -172,6 +176,8 @@ int relay_body(const ParsedArgs& args) {
 
 }  // namespace
 
-int relay_main(const Args& args) { return run_command(spec(), args, relay_body); }
+int relay_main(const Args& args) {
+    return run_command(spec(), args, relay_body);
+}
 
 }  // namespace relaylab::cli

@@ -1,8 +1,8 @@
 // relaylab send: SMTP load at a server, closed or open loop, with latency percentiles.
 #include <boost/asio/ip/address.hpp>
+#include <cstdio>
 #include <iomanip>
 #include <iostream>
-#include <cstdio>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -48,7 +48,8 @@ const CommandSpec& spec() {
                     {"--threads", "N", "io threads (default 1)"},
                     {"--json", "", "print the summary as one JSON object"},
                     {"--events", "FILE",
-                     "write a JSON line per message outcome (accepted/failed, tracking id, queue id)"},
+                     "write a JSON line per message outcome (accepted/failed, tracking id, queue "
+                     "id)"},
                 },
         };
         add_client_options(s);
@@ -123,9 +124,9 @@ int send(const ParsedArgs& args) {
     if (auto path = args.get("--events")) events = std::make_unique<MessageEventFile>(*path);
     load::EventHandler on_event;
     if (events) on_event = [&events](const load::MessageEvent& event) { events->write(event); };
-    load::LoadTotals totals = load::run_load(
-        plan, std::make_shared<load::TemplateMessageFactory>(std::move(message)), threads,
-        on_event);
+    load::LoadTotals totals =
+        load::run_load(plan, std::make_shared<load::TemplateMessageFactory>(std::move(message)),
+                       threads, on_event);
     if (events) events->close();
     load::LatencySummary latency = totals.latency.summary();
 

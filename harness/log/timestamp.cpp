@@ -10,7 +10,9 @@ std::int64_t unix_millis(std::chrono::system_clock::time_point time) {
     return std::chrono::duration_cast<std::chrono::milliseconds>(time.time_since_epoch()).count();
 }
 
-std::int64_t now_unix_millis() { return unix_millis(std::chrono::system_clock::now()); }
+std::int64_t now_unix_millis() {
+    return unix_millis(std::chrono::system_clock::now());
+}
 
 std::string format_rfc5322_date(std::chrono::system_clock::time_point time) {
     // English names whatever the locale (strftime's %a and %b follow it); RFC 5322 3.3.

@@ -150,7 +150,8 @@ asio::awaitable<ConnectionOutcome> run_once(const asio::ip::tcp::endpoint& endpo
             switch (*action) {
                 case ClientSession::Action::ready:
                 case ClientSession::Action::transaction_started:
-                    if (*action == ClientSession::Action::ready) source.on_ready(outcome.tls_result);
+                    if (*action == ClientSession::Action::ready)
+                        source.on_ready(outcome.tls_result);
                     if (*action == ClientSession::Action::transaction_started &&
                         !submitted_ids.empty()) {
                         source.on_started(submitted_ids.front());

@@ -14,7 +14,7 @@
 namespace relaylab::relay {
 
 struct QueueQuery {
-    std::string domain;      // only messages with a pending recipient at this domain; "" all
+    std::string domain;       // only messages with a pending recipient at this domain; "" all
     std::size_t limit = 100;  // at most this many entries
 };
 

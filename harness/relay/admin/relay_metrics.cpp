@@ -22,7 +22,8 @@ std::size_t index_of(Enum value) {
 // A fine bucket counts under `le` when its lowest value is at or below the bound, so the exposed
 // counts are exact to the LatencyHistogram's resolution (a bucket is at most 1/1024 of its
 // value wide).
-std::vector<http::HistogramBucket> prometheus_latency_buckets(const load::LatencyHistogram& histogram) {
+std::vector<http::HistogramBucket> prometheus_latency_buckets(
+    const load::LatencyHistogram& histogram) {
     std::vector<http::HistogramBucket> out;
     out.reserve(delivery_latency_buckets_s.size());
     for (double bound : delivery_latency_buckets_s)
@@ -38,7 +39,6 @@ std::vector<http::HistogramBucket> prometheus_latency_buckets(const load::Latenc
     }
     return out;
 }
-
 
 std::string_view to_string(DeliveryResult result) {
     switch (result) {

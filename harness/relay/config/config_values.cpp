@@ -1,5 +1,6 @@
 #include "harness/relay/config/config_values.hpp"
 
+#include <algorithm>
 #include <array>
 #include <charconv>
 
@@ -147,6 +148,14 @@ std::string format_host_port(const HostPort& host_port) {
 bool is_tls_level(std::string_view text) {
     return text == "none" || text == "may" || text == "encrypt" || text == "verify" ||
            text == "dane";
+}
+
+std::string fold_domain(std::string_view domain) {
+    if (!domain.empty() && domain.back() == '.') domain.remove_suffix(1);
+    std::string folded(domain);
+    std::transform(folded.begin(), folded.end(), folded.begin(),
+                   [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c; });
+    return folded;
 }
 
 bool is_loopback_host(std::string_view host) {

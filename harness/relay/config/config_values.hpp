@@ -50,6 +50,10 @@ std::string format_host_port(const std::string& host, std::uint16_t port);
 bool is_tls_level(std::string_view text);
 inline constexpr std::string_view tls_levels_text = "none, may, encrypt, verify, dane";
 
+// A domain as compared (RFC 5321 2.4: case-insensitive; a trailing root dot names the same
+// domain): ASCII lower case, without the trailing dot. "Gmail.TEST." -> "gmail.test".
+std::string fold_domain(std::string_view domain);
+
 // True for 127.0.0.0/8, ::1 and IPv4-mapped loopback, and the name "localhost".
 bool is_loopback_host(std::string_view host);
 

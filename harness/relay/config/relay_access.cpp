@@ -2,20 +2,14 @@
 
 #include <algorithm>
 
+#include "harness/relay/config/config_values.hpp"
+
 namespace relaylab::relay {
 
 namespace {
 
 // RFC 5321 4.5.3.1.3: a path is at most 256 octets.
 constexpr std::size_t max_echoed_recipient = 256;
-
-std::string fold_domain(std::string_view domain) {
-    if (!domain.empty() && domain.back() == '.') domain.remove_suffix(1);
-    std::string folded(domain);
-    std::transform(folded.begin(), folded.end(), folded.begin(),
-                   [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c; });
-    return folded;
-}
 
 bool ends_with(std::string_view text, std::string_view suffix) {
     return text.size() >= suffix.size() && text.substr(text.size() - suffix.size()) == suffix;

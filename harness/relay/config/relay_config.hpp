@@ -45,13 +45,13 @@ struct SmarthostRoute {
 
 // Per destination domain (or "*" for every domain without its own entry).
 struct DestinationPolicy {
-    std::string tls = "may";  // none | may | encrypt | verify | dane
-    std::size_t max_connections = 20;        // concurrent connections to the destination's site
+    std::string tls = "may";                    // none | may | encrypt | verify | dane
+    std::size_t max_connections = 20;           // concurrent connections to the destination's site
     std::size_t messages_per_connection = 100;  // then QUIT and reconnect
-    std::size_t max_recipients = 100;        // per transaction (then split)
-    double max_messages_per_second = 0;      // token bucket; 0: unshaped
-    double max_messages_per_minute = 0;      // a second bucket; 0: unshaped
-    std::optional<SmarthostRoute> smarthost;  // set: no MX lookup for this domain
+    std::size_t max_recipients = 100;           // per transaction (then split)
+    double max_messages_per_second = 0;         // token bucket; 0: unshaped
+    double max_messages_per_minute = 0;         // a second bucket; 0: unshaped
+    std::optional<SmarthostRoute> smarthost;    // set: no MX lookup for this domain
 };
 
 struct RetrySettings {
@@ -64,27 +64,30 @@ struct RetrySettings {
 };
 
 struct DkimSigning {
-    std::string domain;    // the sender domain this key signs for (From: domain), d=
-    std::string selector;  // s=
+    std::string domain;                 // the sender domain this key signs for (From: domain), d=
+    std::string selector;               // s=
     std::filesystem::path private_key;  // PEM, RSA or Ed25519: the algorithm follows the key
 };
 
 struct RelayConfig {
     std::string hostname = "relay.relaylab.test";  // EHLO name, greeting, DSN Reporting-MTA
-    std::optional<ListenerSettings> relay_in;       // accepts from trusted networks
-    std::optional<ListenerSettings> submission;     // AUTH required
-    std::optional<TlsFiles> tls;                    // server certificate (STARTTLS on listeners)
+    std::optional<ListenerSettings> relay_in;      // accepts from trusted networks
+    std::optional<ListenerSettings> submission;    // AUTH required
+    std::optional<TlsFiles> tls;                   // server certificate (STARTTLS on listeners)
     std::filesystem::path spool = "relaylab-spool";
     bool spool_fsync = true;
     std::optional<HostPort> dns;  // the resolver; unset: no DNS (smarthost routes only)
     std::uint16_t mx_port = 25;   // Postfix smtp_tcp_port: the port used on MX hosts
     std::vector<std::string> trusted_networks{"127.0.0.0/8", "::1/128"};
-    std::vector<std::string> relay_domains;   // accepted from anyone (we are their MX)
-    std::vector<AuthUser> users;              // submission accounts
-    unsigned auth_failures_per_minute = 5;    // per client IP, then 421 4.7.0 until it cools
+    std::vector<std::string> relay_domains;  // accepted from anyone (we are their MX)
+    std::vector<AuthUser> users;             // submission accounts
+    unsigned auth_failures_per_minute = 5;   // per client IP, then 421 4.7.0 until it cools
     std::uint64_t max_message_size = 50ull << 20;
     std::size_t max_connections = 1000;
-    std::optional<HostPort> admin;             // admin HTTP API (loopback only)
+    // Postfix smtpd_timeout: a listener's wait for a command or for data (RFC 5321 4.5.3.2
+    // asks for 5 minutes); inside DATA a minimum data rate also applies (harness/net).
+    std::chrono::seconds smtpd_timeout{300};
+    std::optional<HostPort> admin;                   // admin HTTP API (loopback only)
     std::optional<std::filesystem::path> event_log;  // JSON lines; unset: none
     RetrySettings retry;
     std::map<std::string, DestinationPolicy> destinations;  // key: domain, or "*" for default

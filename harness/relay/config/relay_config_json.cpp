@@ -38,12 +38,6 @@ constexpr std::uint64_t max_threads = 1024;
 constexpr double max_multiplier = 100;
 constexpr double max_jitter = 0.9;  // 1 would allow a retry at once
 
-std::string lower(std::string text) {
-    std::transform(text.begin(), text.end(), text.begin(),
-                   [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c; });
-    return text;
-}
-
 class Parser {
   public:
     Parser(std::string source, std::filesystem::path base)
@@ -81,7 +75,7 @@ class Parser {
                        " is not a domain name (labels of letters, digits and hyphens, "
                        "separated by dots)");
         }
-        return lower(text);
+        return fold_domain(text);
     }
 
     HostPort get_host_port(const nlohmann::json& value, const Where& where, HostRule host_rule,
@@ -315,7 +309,7 @@ void Parser::parse_relay_domains(const nlohmann::json& value, const Where& where
                              " is not a domain name (\"example.test\", or \".example.test\" for "
                              "its subdomains)");
         }
-        config.relay_domains.push_back(lower(domains[i]));
+        config.relay_domains.push_back(fold_domain(domains[i]));
     }
 }
 
@@ -382,6 +376,7 @@ RelayConfig Parser::parse(const nlohmann::json& document) {
                            "auth_failures_per_minute",
                            "max_message_size",
                            "max_connections",
+                           "smtpd_timeout",
                            "admin",
                            "event_log",
                            "threads",
@@ -448,6 +443,11 @@ RelayConfig Parser::parse(const nlohmann::json& document) {
         config.max_connections = detail::get_unsigned(
             document["max_connections"], root_ / "max_connections", 1, max_inbound_connections);
     }
+    if (has("smtpd_timeout")) {
+        config.smtpd_timeout =
+            detail::get_duration(document["smtpd_timeout"], root_ / "smtpd_timeout");
+        if (config.smtpd_timeout.count() < 1) (root_ / "smtpd_timeout").fail("must be at least 1s");
+    }
     if (has("admin")) {
         config.admin = get_host_port(document["admin"], root_ / "admin", HostRule::address_literal,
                                      PortRule::listener);
@@ -476,7 +476,7 @@ RelayConfig Parser::parse(const nlohmann::json& document) {
                             "\" is not a domain name (a key is a recipient domain, or \"*\" "
                             "for all others)");
                 }
-                domain = lower(domain);
+                domain = fold_domain(domain);
             }
             auto policy = parse_destination(item.value(), at);
             if (!config.destinations.emplace(domain, std::move(policy)).second)

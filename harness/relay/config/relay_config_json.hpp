@@ -4,8 +4,10 @@
 //   encrypt, verify, dane)
 // Unknown keys are errors: a typo ("max_conections") must not silently leave a default in place.
 //
-// The format, every key shown (all are optional except that at least one of relay_in and
-// submission must be given; the values shown are the defaults where there is one):
+// The format, every key shown. All are optional, but at least one of relay_in and submission
+// must be given. Numbers, booleans, TLS levels and durations shown are the defaults; addresses,
+// names and paths are examples (the default of spool is "relaylab-spool" in the working
+// directory; dns, admin, event_log, tls, smarthost: unset).
 //
 // {
 //   "hostname": "relay.relaylab.test",          EHLO name, greeting, DSN Reporting-MTA
@@ -29,6 +31,7 @@
 //                                               until a minute has passed; 0: no limit
 //   "max_message_size": 52428800,               octets (advertised in EHLO SIZE)
 //   "max_connections": 1000,                    inbound, all listeners together
+//   "smtpd_timeout": "300s",                    Postfix smtpd_timeout: command and data waits
 //   "admin": "127.0.0.1:8025",                  admin HTTP API; a loopback address only
 //   "event_log": "events.jsonl",                JSON lines: accepted, attempt, delivered, ...
 //   "threads": 1,                               io threads of the listeners
@@ -68,9 +71,11 @@
 // Relative paths in a file loaded by load_relay_config are relative to the file's directory.
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 
 #include <nlohmann/json.hpp>
 

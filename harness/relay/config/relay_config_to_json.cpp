@@ -71,6 +71,7 @@ nlohmann::json to_json(const RelayConfig& config) {
     if (config.admin) out["admin"] = format_host_port(*config.admin);
     if (config.event_log) out["event_log"] = config.event_log->string();
     out["threads"] = config.threads;
+    out["smtpd_timeout"] = format_duration(config.smtpd_timeout);
     out["retry"] = retry_json(config.retry);
     out["destinations"] = nlohmann::json::object();
     for (const auto& [domain, policy] : config.destinations)

@@ -19,7 +19,9 @@ namespace {
 // hopcount_limit is 50.
 constexpr std::size_t max_received_fields = 50;
 
-unsigned mask(smtp::Phase phase) { return static_cast<unsigned>(phase); }
+unsigned mask(smtp::Phase phase) {
+    return static_cast<unsigned>(phase);
+}
 
 // Counts "Received:" fields in the header section (a loop shows as many of them).
 std::size_t received_fields(std::string_view content) {
@@ -113,7 +115,8 @@ Acceptance::Acceptance(const RelayConfig& config, Spool& spool, EventLog& events
 net::SmtpServerConfig Acceptance::server_config(ListenerRole role, const ListenerSettings& listener,
                                                 std::shared_ptr<asio::ssl::context> tls) {
     net::SmtpServerConfig server;
-    server.listeners = {net::ListenerConfig{listener.address, listener.port, listener.implicit_tls}};
+    server.listeners = {
+        net::ListenerConfig{listener.address, listener.port, listener.implicit_tls}};
     server.session.hostname = config_.hostname;
     server.session.banner = "ESMTP relaylab relay";
     server.session.max_message_size = config_.max_message_size;
@@ -121,6 +124,8 @@ net::SmtpServerConfig Acceptance::server_config(ListenerRole role, const Listene
     server.session.tls_available = tls != nullptr;
     server.tls = std::move(tls);
     server.max_connections = config_.max_connections;
+    server.timeouts.command = config_.smtpd_timeout;
+    server.timeouts.data = config_.smtpd_timeout;
     server.threads = std::max(1u, config_.threads);
     server.session.decisions = mask(smtp::Phase::rcpt) | mask(smtp::Phase::data_end);
     if (role == ListenerRole::submission) {
@@ -153,18 +158,17 @@ asio::awaitable<smtp::Decision> Acceptance::decide(ListenerRole role,
             smtp::Decision decision;
             bool authenticated = !context.session.auth_user().empty();
             RelayDecision verdict =
-                access_.decide_rcpt(context.session.connection().client_address,
-                                    authenticated,
+                access_.decide_rcpt(context.session.connection().client_address, authenticated,
                                     context.session.pending_path().address());
             if (!verdict.accepted()) {
                 counters_.relay_denied.fetch_add(1, std::memory_order_relaxed);
                 metrics_.count_rejected();
-                events_.write("rejected", {{"listener", role == ListenerRole::submission
-                                                            ? "submission"
-                                                            : "relay-in"},
-                                           {"client", context.session.connection().client_address},
-                                           {"recipient", context.session.pending_path().address()},
-                                           {"reply", verdict.reply.summary()}});
+                events_.write(
+                    "rejected",
+                    {{"listener", role == ListenerRole::submission ? "submission" : "relay-in"},
+                     {"client", context.session.connection().client_address},
+                     {"recipient", context.session.pending_path().address()},
+                     {"reply", verdict.reply.summary()}});
                 decision.reply = verdict.reply;
             }
             co_return decision;
@@ -184,7 +188,8 @@ smtp::Decision Acceptance::check_auth(net::DecisionContext& context) {
         std::lock_guard lock(limiter_mutex_);
         if (!limiter_.allow(client, now)) {
             counters_.auth_throttled.fetch_add(1, std::memory_order_relaxed);
-            decision.reply = smtp::make_reply(421, "4.7.0", "Too many failed AUTH attempts, try later");
+            decision.reply =
+                smtp::make_reply(421, "4.7.0", "Too many failed AUTH attempts, try later");
             decision.disconnect = true;
             return decision;
         }
@@ -242,8 +247,7 @@ asio::awaitable<smtp::Decision> Acceptance::store(net::DecisionContext& context)
     body += received.content;
     received.content = std::string();
     meta.body_size = body.size();
-    std::error_code ec = co_await async_store(spool_, meta, std::move(body),
-                                              asio::use_awaitable);
+    std::error_code ec = co_await async_store(spool_, meta, std::move(body), asio::use_awaitable);
     if (ec) {
         counters_.spool_failures.fetch_add(1, std::memory_order_relaxed);
         metrics_.count_rejected();

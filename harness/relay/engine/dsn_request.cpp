@@ -4,7 +4,6 @@
 
 namespace relaylab::relay {
 
-
 DsnMessage make_failure_dsn(const RelayConfig& config, const SpoolMessage& message,
                             const std::vector<std::uint32_t>& failed, std::string_view original) {
     DsnInput input;

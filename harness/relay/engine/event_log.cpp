@@ -17,13 +17,15 @@ constexpr std::size_t file_buffer_bytes = 256 * 1024;
 EventLog::EventLog(const std::filesystem::path& path) {
     file_ = std::fopen(path.c_str(), "a");
     if (!file_) {
-        throw std::runtime_error(path.string() + ": cannot open the event log: " +
-                                 std::strerror(errno));
+        throw std::runtime_error(path.string() +
+                                 ": cannot open the event log: " + std::strerror(errno));
     }
     std::setvbuf(file_, nullptr, _IOFBF, file_buffer_bytes);
 }
 
-EventLog::~EventLog() { close(); }
+EventLog::~EventLog() {
+    close();
+}
 
 void EventLog::write(std::string_view event, nlohmann::json fields) {
     if (!file_) return;

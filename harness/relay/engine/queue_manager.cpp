@@ -218,14 +218,13 @@ class QueueManager::ConnectionSource final : public net::MessageSource {
 };
 
 QueueManager::QueueManager(asio::any_io_executor executor, Parts parts)
-    : executor_(executor),
-      parts_(parts),
-      retry_timer_(executor),
-      rng_(std::random_device{}()) {
+    : executor_(executor), parts_(parts), retry_timer_(executor), rng_(std::random_device{}()) {
     asio::co_spawn(executor_, retry_timer_loop(), log::spawn_handler("relay.retry_timer"));
 }
 
-QueueManager::~QueueManager() { *alive_ = false; }
+QueueManager::~QueueManager() {
+    *alive_ = false;
+}
 
 QueueManager::Destination& QueueManager::destination(const std::string& domain) {
     auto& slot = destinations_[domain];
@@ -493,12 +492,13 @@ void QueueManager::record_transaction(const WorkItem& item, const smtp::Transact
                                     {"attempt", message.meta.attempts + 1},
                                     {"delay_ms", now - message.meta.received_at_ms}});
     }
-    parts_.events.write("attempt", {{"id", message.meta.id},
-                                    {"domain", domain_of(message.meta.recipients[item.recipients[0]].address)},
-                                    {"recipients", item.recipients.size()},
-                                    {"reply", reply_text(result.final, result.outcome)},
-                                    {"outcome", result.outcome.key()},
-                                    {"tls", tls}});
+    parts_.events.write("attempt",
+                        {{"id", message.meta.id},
+                         {"domain", domain_of(message.meta.recipients[item.recipients[0]].address)},
+                         {"recipients", item.recipients.size()},
+                         {"reply", reply_text(result.final, result.outcome)},
+                         {"outcome", result.outcome.key()},
+                         {"tls", tls}});
     if (--message.outstanding == 0) round_done(message);
 }
 
@@ -562,10 +562,9 @@ void QueueManager::round_done(QueuedMessage& message) {
     auto next = next_attempt(message.meta.attempts, now, parts_.config.retry, rng_);
     message.meta.next_attempt_ms = log::unix_millis(next);
     parts_.spool.update(message.meta);
-    parts_.events.write("retry_scheduled",
-                        {{"id", message.meta.id},
-                         {"attempts", message.meta.attempts},
-                         {"next_attempt", log::format_rfc3339_ms(next)}});
+    parts_.events.write("retry_scheduled", {{"id", message.meta.id},
+                                            {"attempts", message.meta.attempts},
+                                            {"next_attempt", log::format_rfc3339_ms(next)}});
     schedule(message, message.meta.next_attempt_ms);
 }
 
@@ -597,9 +596,8 @@ void QueueManager::send_dsn(QueuedMessage& message) {
         parts_.counters.dsn_suppressed.fetch_add(1, std::memory_order_relaxed);
         return;
     }
-    std::erase_if(failed, [&](std::uint32_t i) {
-        return !wants_failure_dsn(message.meta.recipients[i]);
-    });
+    std::erase_if(failed,
+                  [&](std::uint32_t i) { return !wants_failure_dsn(message.meta.recipients[i]); });
     if (failed.empty()) return;
     auto body = parts_.spool.read_body(message.meta.id);
     DsnMessage dsn = make_failure_dsn(parts_.config, message.meta, failed,
@@ -626,15 +624,16 @@ void QueueManager::send_dsn(QueuedMessage& message) {
     SpoolMessage queued = bounce;
     parts_.spool.store(std::move(bounce), std::move(dsn.content),
                        [this, alive, executor, queued](std::error_code ec) mutable {
-                           asio::post(executor, [this, alive, ec, queued = std::move(queued)]() mutable {
-                               if (!*alive) return;
-                               if (ec) {
-                                   log::error("relay.dsn_spool_failed",
-                                              {{"id", queued.id}, {"error", ec.message()}});
-                                   return;
-                               }
-                               enqueue(std::move(queued));
-                           });
+                           asio::post(
+                               executor, [this, alive, ec, queued = std::move(queued)]() mutable {
+                                   if (!*alive) return;
+                                   if (ec) {
+                                       log::error("relay.dsn_spool_failed",
+                                                  {{"id", queued.id}, {"error", ec.message()}});
+                                       return;
+                                   }
+                                   enqueue(std::move(queued));
+                               });
                        });
 }
 
@@ -661,7 +660,8 @@ asio::awaitable<void> QueueManager::retry_timer_loop() {
             retry_timer_.expires_after(std::chrono::hours(24));
         } else {
             std::int64_t wait_ms = due_.begin()->first - log::now_unix_millis();
-            retry_timer_.expires_after(std::chrono::milliseconds(std::max<std::int64_t>(wait_ms, 0)));
+            retry_timer_.expires_after(
+                std::chrono::milliseconds(std::max<std::int64_t>(wait_ms, 0)));
         }
         co_await retry_timer_.async_wait(asio::as_tuple(asio::use_awaitable));
         if (!*alive || stopping_) co_return;
@@ -707,12 +707,11 @@ nlohmann::json QueueManager::list(const QueueQuery& query) const {
     std::size_t total = 0;
     std::string domain = lower(query.domain);
     for (const auto& [id, message] : messages_) {
-        if (!domain.empty() &&
-            std::none_of(message.meta.recipients.begin(), message.meta.recipients.end(),
-                         [&](const auto& r) {
-                             return r.state == RecipientState::pending &&
-                                    domain_of(r.address) == domain;
-                         })) {
+        if (!domain.empty() && std::none_of(message.meta.recipients.begin(),
+                                            message.meta.recipients.end(), [&](const auto& r) {
+                                                return r.state == RecipientState::pending &&
+                                                       domain_of(r.address) == domain;
+                                            })) {
             continue;
         }
         ++total;

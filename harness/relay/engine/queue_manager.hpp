@@ -79,10 +79,10 @@ class QueueManager {
         std::size_t outstanding = 0;  // work items not yet settled (ready or on a connection)
         bool waiting = false;         // in the retry timer's schedule, due at due_ms
         std::int64_t due_ms = 0;
-        bool removed = false;         // the operator deleted it while work was out
+        bool removed = false;  // the operator deleted it while work was out
         bool deferred_this_round = false;
         std::vector<std::uint32_t> newly_failed;  // recipients to report in a DSN
-        std::string last_failure;                // for expiry DSNs
+        std::string last_failure;                 // for expiry DSNs
     };
     struct WorkItem {
         std::string id;

@@ -60,13 +60,19 @@ RelayAdmin::RelayAdmin(const HostPort& where, asio::any_io_executor delivery, Qu
     api_ = std::make_unique<AdminApi>(config, *this);
 }
 
-RelayAdmin::~RelayAdmin() { stop(); }
+RelayAdmin::~RelayAdmin() {
+    stop();
+}
 
-void RelayAdmin::start() { api_->start(); }
+void RelayAdmin::start() {
+    api_->start();
+}
 void RelayAdmin::stop() {
     if (api_) api_->stop();
 }
-std::uint16_t RelayAdmin::port() const { return api_->port(); }
+std::uint16_t RelayAdmin::port() const {
+    return api_->port();
+}
 
 nlohmann::json RelayAdmin::queue_list(const QueueQuery& query) {
     return on_delivery_thread(delivery_, [this, query] { return queue_.list(query); });

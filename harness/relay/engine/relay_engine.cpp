@@ -104,20 +104,22 @@ void RelayEngine::start() {
     }
     s.queue = std::make_unique<QueueManager>(
         s.delivery_context.get_executor(),
-        QueueManager::Parts{*s.spool, s.config, s.resolver.get(), *s.events, s.counters,
-                            s.metrics, s.dkim.get()});
+        QueueManager::Parts{*s.spool, s.config, s.resolver.get(), *s.events, s.counters, s.metrics,
+                            s.dkim.get()});
     s.flush_timer = std::make_unique<asio::steady_timer>(s.delivery_context);
     s.start_flush_timer();
-    asio::post(s.delivery_context,
-               [&s, recovered = s.recovery.messages]() mutable { s.queue->load(std::move(recovered)); });
+    asio::post(s.delivery_context, [&s, recovered = s.recovery.messages]() mutable {
+        s.queue->load(std::move(recovered));
+    });
     s.delivery_work.emplace(s.delivery_context.get_executor());
     s.delivery_thread = std::thread([&s] { s.delivery_context.run(); });
 
     auto executor = s.delivery_context.get_executor();
     s.acceptance = std::make_unique<Acceptance>(
         s.config, *s.spool, *s.events, s.counters, s.metrics, [&s, executor](SpoolMessage message) {
-            asio::post(executor,
-                       [&s, message = std::move(message)]() mutable { s.queue->enqueue(std::move(message)); });
+            asio::post(executor, [&s, message = std::move(message)]() mutable {
+                s.queue->enqueue(std::move(message));
+            });
         });
     std::shared_ptr<asio::ssl::context> tls;
     if (s.config.tls) {
@@ -172,12 +174,22 @@ std::uint16_t RelayEngine::relay_in_port() const {
 std::uint16_t RelayEngine::submission_port() const {
     return impl_->submission ? impl_->submission->port() : 0;
 }
-std::uint16_t RelayEngine::admin_port() const { return impl_->admin ? impl_->admin->port() : 0; }
-const RelayConfig& RelayEngine::config() const { return impl_->config; }
-const EngineCounters& RelayEngine::counters() const { return impl_->counters; }
-const RecoveryReport& RelayEngine::recovery() const { return impl_->recovery; }
+std::uint16_t RelayEngine::admin_port() const {
+    return impl_->admin ? impl_->admin->port() : 0;
+}
+const RelayConfig& RelayEngine::config() const {
+    return impl_->config;
+}
+const EngineCounters& RelayEngine::counters() const {
+    return impl_->counters;
+}
+const RecoveryReport& RelayEngine::recovery() const {
+    return impl_->recovery;
+}
 
-const RelayMetrics& RelayEngine::metrics() const { return impl_->metrics; }
+const RelayMetrics& RelayEngine::metrics() const {
+    return impl_->metrics;
+}
 
 std::string RelayEngine::metrics_text() const {
     const Impl& s = *impl_;

@@ -32,9 +32,9 @@ class RelayEngine {
     // their transactions and QUIT (bounded), the spool writes what it has and closes.
     void stop();
 
-    std::uint16_t relay_in_port() const;     // 0 when not configured
-    std::uint16_t submission_port() const;   // 0 when not configured
-    std::uint16_t admin_port() const;        // 0 when not configured
+    std::uint16_t relay_in_port() const;    // 0 when not configured
+    std::uint16_t submission_port() const;  // 0 when not configured
+    std::uint16_t admin_port() const;       // 0 when not configured
     const RelayConfig& config() const;
     const EngineCounters& counters() const;
     const RecoveryReport& recovery() const;  // after start()

@@ -78,14 +78,15 @@ asio::awaitable<Route> smarthost_route(dns::Resolver* resolver, const SmarthostR
         co_return route;
     }
     if (!resolver) {
-        co_return fail(451, "4.4.3", "smarthost " + smarthost.server.host +
-                                          " is a name and no resolver is configured (--dns)");
+        co_return fail(451, "4.4.3",
+                       "smarthost " + smarthost.server.host +
+                           " is a name and no resolver is configured (--dns)");
     }
     auto found = co_await host_addresses(*resolver, smarthost.server.host);
     if (found.addresses.empty()) {
         // A smarthost that does not resolve is the operator's problem: defer, never bounce.
-        co_return fail(451, "4.4.3", "Host or domain name not found. Name service error for " +
-                                         found.detail);
+        co_return fail(451, "4.4.3",
+                       "Host or domain name not found. Name service error for " + found.detail);
     }
     route.kind = Route::Kind::deliver;
     for (auto& address : found.addresses) {
@@ -124,8 +125,9 @@ asio::awaitable<Route> resolve_route(dns::Resolver* resolver, const RelayConfig&
     }
     if (mx.null_mx) {
         // RFC 7505 4.2: a null MX means the domain accepts no mail; fail at once, no retries.
-        co_return fail(556, "5.1.10", "Recipient address rejected: Domain " + domain +
-                                          " does not accept mail (nullMX)");
+        co_return fail(
+            556, "5.1.10",
+            "Recipient address rejected: Domain " + domain + " does not accept mail (nullMX)");
     }
     const bool dane = net::parse_tls_security_level(policy.tls) == net::TlsSecurityLevel::dane;
     Route route;
@@ -148,11 +150,12 @@ asio::awaitable<Route> resolve_route(dns::Resolver* resolver, const RelayConfig&
     }
     if (route.endpoints.empty()) {
         if (any_temporary) {
-            co_return fail(451, "4.4.3", "Host or domain name not found. Name service error for " +
-                                             last_detail);
+            co_return fail(451, "4.4.3",
+                           "Host or domain name not found. Name service error for " + last_detail);
         }
-        co_return fail(550, "5.4.4", "unable to route: no MX host of " + domain +
-                                         " has an address (" + last_detail + ")");
+        co_return fail(
+            550, "5.4.4",
+            "unable to route: no MX host of " + domain + " has an address (" + last_detail + ")");
     }
     route.kind = Route::Kind::deliver;
     co_return route;

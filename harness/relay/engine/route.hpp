@@ -19,7 +19,7 @@ namespace relaylab::relay {
 struct Route {
     enum class Kind { deliver, fail, defer };
     Kind kind = Kind::defer;
-    std::vector<net::Endpoint> endpoints;  // deliver: in the order to try
+    std::vector<net::Endpoint> endpoints;       // deliver: in the order to try
     const SmarthostRoute* smarthost = nullptr;  // deliver via this smarthost (AUTH, TLS level)
     // fail and defer: the reply to report for every recipient, as if a server had said it
     // (Postfix words its DSNs the same way: "Host or domain name not found").

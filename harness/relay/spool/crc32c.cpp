@@ -36,9 +36,45 @@ std::uint32_t load_le32(const unsigned char* p) {
            std::uint32_t(p[3]) << 24;
 }
 
+#if defined(__x86_64__)
+__attribute__((target("sse4.2"))) std::uint32_t crc32c_extend_sse42(std::uint32_t crc,
+                                                                    std::string_view bytes) {
+    const auto* p = reinterpret_cast<const unsigned char*>(bytes.data());
+    std::size_t left = bytes.size();
+    std::uint64_t state = ~crc;
+    while (left >= 8) {
+        std::uint64_t word;
+        std::memcpy(&word, p, sizeof word);
+        state = __builtin_ia32_crc32di(state, word);
+        p += 8;
+        left -= 8;
+    }
+    auto narrow = static_cast<std::uint32_t>(state);
+    while (left-- > 0)
+        narrow = __builtin_ia32_crc32qi(narrow, *p++);
+    return ~narrow;
+}
+
+// __builtin_cpu_init() first: this runs as a static initializer, possibly before the one that
+// fills in the CPU model __builtin_cpu_supports reads (GCC manual, x86 built-in functions).
+bool detect_sse42() {
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("sse4.2");
+}
+
+const bool has_sse42 = detect_sse42();
+#endif
+
 }  // namespace
 
 std::uint32_t crc32c_extend(std::uint32_t crc, std::string_view bytes) {
+#if defined(__x86_64__)
+    if (has_sse42) return crc32c_extend_sse42(crc, bytes);
+#endif
+    return crc32c_extend_portable(crc, bytes);
+}
+
+std::uint32_t crc32c_extend_portable(std::uint32_t crc, std::string_view bytes) {
     const auto* p = reinterpret_cast<const unsigned char*>(bytes.data());
     std::size_t left = bytes.size();
     crc = ~crc;

@@ -34,6 +34,9 @@ namespace fs = std::filesystem;
 // Ids: milliseconds since the epoch in the top 48 bits, a counter below (65536 ids per ms before
 // the id runs ahead of the clock, which only costs time-ordering precision).
 constexpr int id_counter_bits = 16;
+// read_body tries again when the message moved (compaction) while it read; more than a few
+// moves during one read means something else is wrong.
+constexpr int max_read_attempts = 3;
 // Compaction copies live messages forward in batches of about this many octets.
 constexpr std::uint64_t compaction_batch_bytes = 8ull << 20;
 
@@ -106,7 +109,7 @@ struct Spool::Impl {
     void remove_dead_segments();
     bool oldest_needs_compaction() const;
     void compact_oldest();
-    const SegmentReader* reader(std::uint64_t segment) const;
+    std::shared_ptr<const SegmentReader> reader(std::uint64_t segment) const;
     void release();
 
     SpoolOptions options;
@@ -118,7 +121,9 @@ struct Spool::Impl {
 
     mutable std::shared_mutex index_mutex;
     SpoolIndex index;
-    std::map<std::uint64_t, std::unique_ptr<SegmentReader>> readers;  // under index_mutex
+    // Under index_mutex. Shared: read_body preads without the lock, and a segment removed
+    // meanwhile keeps its descriptor (and the unlinked file) until that read is done.
+    std::map<std::uint64_t, std::shared_ptr<const SegmentReader>> readers;
 
     std::unique_ptr<SegmentLog> log;
     std::unique_ptr<SpoolWriter> writer;
@@ -159,7 +164,7 @@ Spool::Impl::Impl(SpoolOptions spool_options)
         last_id = replay.largest_id;
         for (const auto& [number, usage] : index.segments()) {
             readers[number] =
-                std::make_unique<SegmentReader>(segments_dir / segment_file_name(number));
+                std::make_shared<const SegmentReader>(segments_dir / segment_file_name(number));
         }
         log = std::make_unique<SegmentLog>(segments_dir, replay.next_segment, options.segment_bytes,
                                            options.fsync);
@@ -239,7 +244,7 @@ void Spool::Impl::apply(PendingRecord& record) {
     index.note_record(record.segment, record.offset + record.size());
     if (!readers.contains(record.segment)) {
         readers[record.segment] =
-            std::make_unique<SegmentReader>(segments_dir / segment_file_name(record.segment));
+            std::make_shared<const SegmentReader>(segments_dir / segment_file_name(record.segment));
     }
     switch (record.type) {
         case RecordType::message:
@@ -313,7 +318,7 @@ void Spool::Impl::compact_oldest() {
                 live.emplace_back(indexed.message, indexed.location);
         }
     }
-    const SegmentReader* source = reader(oldest);
+    const std::shared_ptr<const SegmentReader> source = reader(oldest);
     std::vector<PendingRecord> batch;
     std::uint64_t batch_bytes = 0;
     auto flush = [&] {
@@ -347,10 +352,10 @@ void Spool::Impl::compact_oldest() {
     log::info("spool.compacted", {{"segment", oldest}, {"messages", live.size()}});
 }
 
-const SegmentReader* Spool::Impl::reader(std::uint64_t segment) const {
+std::shared_ptr<const SegmentReader> Spool::Impl::reader(std::uint64_t segment) const {
     std::shared_lock lock(index_mutex);
     auto found = readers.find(segment);
-    return found == readers.end() ? nullptr : found->second.get();
+    return found == readers.end() ? nullptr : found->second;
 }
 
 Spool::Spool(SpoolOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {}
@@ -422,18 +427,34 @@ void Spool::finish(std::string_view id, Done done) {
     impl_->submit(record);
 }
 
+// The pread runs without the index lock, so a cold body read from disk never holds up the
+// writer's next commit. Compaction may move the message and remove its old segment meanwhile
+// (before the descriptor was opened): then the read fails and is tried again at the new place.
 std::optional<std::string> Spool::read_body(std::string_view id) const {
-    std::shared_lock lock(impl_->index_mutex);
-    const IndexedMessage* indexed = impl_->index.find(id);
-    if (indexed == nullptr) return std::nullopt;
-    auto reader = impl_->readers.find(indexed->location.segment);
-    if (reader == impl_->readers.end()) return std::nullopt;
-    std::string body(indexed->message.body_size, '\0');
-    if (const std::error_code error = reader->second->read(indexed->location.body_offset, body)) {
-        log::error("spool.read_failed", {{"id", id}, {"error", error.message()}});
-        return std::nullopt;
+    std::error_code error;
+    for (int attempt = 0; attempt < max_read_attempts; ++attempt) {
+        MessageLocation location;
+        std::shared_ptr<const SegmentReader> reader;
+        std::uint64_t size = 0;
+        {
+            std::shared_lock lock(impl_->index_mutex);
+            const IndexedMessage* indexed = impl_->index.find(id);
+            if (indexed == nullptr) return std::nullopt;
+            location = indexed->location;
+            size = indexed->message.body_size;
+            auto found = impl_->readers.find(location.segment);
+            if (found != impl_->readers.end()) reader = found->second;
+        }
+        if (reader == nullptr) {
+            error = std::make_error_code(std::errc::no_such_file_or_directory);
+            continue;
+        }
+        std::string body(size, '\0');
+        error = reader->read(location.body_offset, body);
+        if (!error) return body;
     }
-    return body;
+    log::error("spool.read_failed", {{"id", id}, {"error", error.message()}});
+    return std::nullopt;
 }
 
 SpoolStats Spool::stats() const {

@@ -50,9 +50,9 @@ enum class RecipientState : std::uint8_t {
 };
 
 struct SpoolRecipient {
-    std::string address;     // without brackets
-    std::string notify;      // RFC 3461 NOTIFY as received ("" when not given)
-    std::string orcpt;       // RFC 3461 ORCPT as received, "type;xtext" ("" when not given)
+    std::string address;  // without brackets
+    std::string notify;   // RFC 3461 NOTIFY as received ("" when not given)
+    std::string orcpt;    // RFC 3461 ORCPT as received, "type;xtext" ("" when not given)
     RecipientState state = RecipientState::pending;
     std::string last_reply;  // the last reply (or failure) for this recipient, for DSNs and the API
 };
@@ -69,10 +69,10 @@ struct SpoolMessage {
     std::string client_address;
     std::string helo;
     std::string auth_user;
-    std::int64_t received_at_ms = 0;    // Unix time, milliseconds
-    std::uint32_t attempts = 0;         // delivery attempts so far
-    std::int64_t next_attempt_ms = 0;   // Unix ms; 0: as soon as possible
-    std::uint64_t body_size = 0;        // octets of the body as stored
+    std::int64_t received_at_ms = 0;   // Unix time, milliseconds
+    std::uint32_t attempts = 0;        // delivery attempts so far
+    std::int64_t next_attempt_ms = 0;  // Unix ms; 0: as soon as possible
+    std::uint64_t body_size = 0;       // octets of the body as stored
 };
 
 struct SpoolOptions {
@@ -93,10 +93,10 @@ class SpoolError : public std::runtime_error {
 
 struct RecoveryReport {
     std::vector<SpoolMessage> messages;  // every unfinished message, oldest first
-    std::size_t segments = 0;             // segment files read
-    std::size_t records = 0;              // records replayed
-    std::uint64_t torn_bytes = 0;         // cut off the end of the newest segment
-    std::size_t corrupt_records = 0;      // failed their checksum (outside the torn tail)
+    std::size_t segments = 0;            // segment files read
+    std::size_t records = 0;             // records replayed
+    std::uint64_t torn_bytes = 0;        // cut off the end of the newest segment
+    std::size_t corrupt_records = 0;     // failed their checksum (outside the torn tail)
     std::vector<std::filesystem::path> quarantined;  // copies in quarantine/
 };
 
@@ -104,7 +104,7 @@ struct SpoolStats {
     std::size_t live_messages = 0;
     std::size_t segments = 0;
     std::uint64_t bytes_on_disk = 0;
-    std::uint64_t commits = 0;         // fdatasync calls (group commits)
+    std::uint64_t commits = 0;  // fdatasync calls (group commits)
     std::uint64_t records_written = 0;
     std::uint64_t largest_commit = 0;  // records in the biggest group
     std::uint64_t write_errors = 0;

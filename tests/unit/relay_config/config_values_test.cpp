@@ -122,3 +122,12 @@ TEST_CASE("loopback hosts", "[values]") {
     CHECK_FALSE(is_loopback_host("128.0.0.1"));
     CHECK_FALSE(is_loopback_host("localhost.example.test"));
 }
+
+TEST_CASE("fold_domain: ASCII lower case, no trailing root dot", "[values]") {
+    CHECK(fold_domain("Gmail.TEST.") == "gmail.test");
+    CHECK(fold_domain("gmail.test") == "gmail.test");
+    CHECK(fold_domain(".Sub.Example.test") == ".sub.example.test");
+    CHECK(fold_domain(".") == "");
+    CHECK(fold_domain("") == "");
+    CHECK(fold_domain("\xc3\x84.test") == "\xc3\x84.test");  // non-ASCII left alone
+}

@@ -1,10 +1,12 @@
 // Replay over damaged spools: a torn tail (a crash mid-write) is cut off quietly; a flipped byte
 // inside a segment is corruption: the segment is copied to quarantine/ and every other message
 // is still recovered. Segment removal and compaction leave only the live messages behind.
+#include <atomic>
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
 #include <set>
+#include <thread>
 
 #include "harness/relay/spool/spool.hpp"
 #include "tests/unit/relay_spool/spool_test_support.hpp"
@@ -210,4 +212,40 @@ TEST_CASE("records never span segments; one larger than a segment gets its own",
     for (std::size_t i = 0; i < ids.size(); ++i) {
         CHECK(spool.read_body(ids[i]) == test::body_for(ids[i], i % 3 == 1 ? large : 20000));
     }
+}
+
+TEST_CASE("bodies stay readable while compaction moves them and removes their segment",
+          "[relay_spool][recovery]") {
+    TempDir dir("moving");
+    Spool spool(test::options_for(dir.path(), 64 * 1024));
+    const std::vector<std::string> ids = store_many(spool, 600, 700);
+    const std::vector<std::string> kept = {ids[0], ids[3], ids[7]};
+    std::atomic<bool> stop{false};
+    std::atomic<std::size_t> reads{0};
+    std::atomic<std::size_t> wrong{0};
+    std::vector<std::thread> readers;
+    for (int t = 0; t < 2; ++t) {
+        readers.emplace_back([&] {
+            while (!stop) {
+                for (const auto& id : kept) {
+                    if (spool.read_body(id) != test::body_for(id, 700)) ++wrong;
+                    ++reads;
+                }
+            }
+        });
+    }
+    for (const auto& id : ids) {
+        if (id != kept[0] && id != kept[1] && id != kept[2]) spool.finish(id);
+    }
+    REQUIRE(test::wait_done([&](Spool::Done done) {
+                spool.update(test::message_for(kept[0], 2), done);
+            }) == std::error_code());
+    stop = true;
+    for (auto& reader : readers)
+        reader.join();
+    spool.close();
+    CHECK(wrong == 0);
+    CHECK(reads > 0);
+    CHECK(spool.stats().compactions >= 1);
+    CHECK(spool.stats().segments_removed >= 5);
 }
