@@ -279,7 +279,8 @@ class Relay(Process):
             args += ["--submission", "127.0.0.1:0"]
         args += list(retry) + list(extra)
         super().__init__("relay", args, directory, preexec_fn=preexec_fn)
-        m = self.wait_output(r"^spool .* \((\d+) messages recovered\)$", "its spool line")
+        # The last line once ready: "spool: N messages recovered from DIR".
+        m = self.wait_output(r"^spool\b.*?\b(\d+) messages recovered", "its spool line")
         self.recovered = int(m.group(1))
         text = self.stdout_text()
         self.port = int(re.search(r"^listening on 127\.0\.0\.1:(\d+) \(relay-in\)$", text,
