@@ -49,6 +49,7 @@ class BounceDsn(w.WorldTest):
         dsns = mx.messages("from=%3C%3E")
         self.assertEqual(len(dsns), COUNT, "one DSN per failed message")
         failed = set()
+        returned = set()
         for entry in dsns:
             self.assertEqual(entry["host"], "mx." + SENDER_DOMAIN)
             self.assertEqual(entry["to"], [SENDER])
@@ -72,9 +73,10 @@ class BounceDsn(w.WorldTest):
             self.assertEqual(per_recipient["Status"].strip(), "5.1.1")
             self.assertIn("550", per_recipient["Diagnostic-Code"])
             self.assertIn(w.RELAY_HOSTNAME, blocks[0]["Reporting-MTA"])
-            # The returned content ties the DSN to the message that failed.
-            self.assertRegex(raw.decode("utf-8", "replace"), r"X-Relaylab-Id: run-\d+")
+            # The returned headers tie the DSN to the message that failed.
+            returned.update(re.findall(r"X-Relaylab-Id: (run-\d+)", raw.decode("utf-8", "replace")))
         self.assertEqual(len(failed), COUNT, "one DSN for each recipient: %s" % failed)
+        self.assertEqual(returned, {e["tracking_id"] for e in events})
         self.stop_relay_checked(relay)
         self.assertEqual(len(relay.events("bounced")), COUNT)
         self.assertEqual(len(relay.events("dsn_created")), COUNT)
