@@ -151,21 +151,25 @@ void RelayEngine::stop() {
     // Listeners first: no new mail; sessions waiting for a group commit get their reply.
     if (s.relay_in) s.relay_in->stop();
     if (s.submission) s.submission->stop();
-    // Then delivery: open connections finish their transactions.
-    std::promise<void> drained;
-    asio::post(s.delivery_context, [&s, &drained] {
-        s.flush_timer->cancel();
-        s.queue->stop(delivery_stop_grace, [&drained] { drained.set_value(); });
-    });
-    drained.get_future().wait();
+    // Then delivery: open connections finish their transactions. Only when the delivery thread
+    // runs: a start() that threw before it (spool locked by another relay, event log not
+    // writable) would otherwise wait here forever for a handler nobody runs.
+    if (s.delivery_thread.joinable()) {
+        std::promise<void> drained;
+        asio::post(s.delivery_context, [&s, &drained] {
+            s.flush_timer->cancel();
+            s.queue->stop(delivery_stop_grace, [&drained] { drained.set_value(); });
+        });
+        drained.get_future().wait();
+    }
     // The spool writes and syncs what it holds (state updates of the last results).
-    s.spool->close();
+    if (s.spool) s.spool->close();
     s.delivery_work.reset();
     s.delivery_context.stop();
     if (s.delivery_thread.joinable()) s.delivery_thread.join();
     s.queue.reset();
     s.resolver.reset();
-    s.events->close();
+    if (s.events) s.events->close();
 }
 
 std::uint16_t RelayEngine::relay_in_port() const {
