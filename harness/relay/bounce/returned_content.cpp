@@ -80,7 +80,7 @@ std::string_view describe(HeadersOnlyReason reason) {
         case HeadersOnlyReason::none:
             return "the whole message is returned";
         case HeadersOnlyReason::not_requested:
-            return "only the headers were asked for";
+            return "only the headers are returned (RET=HDRS, or no RET: the default)";
         case HeadersOnlyReason::no_failure:
             return "a report without a failure carries the headers only";
         case HeadersOnlyReason::too_large:

@@ -379,12 +379,19 @@ asio::awaitable<void> QueueManager::run_connection(Destination& destination) {
                                                       {"attempts", std::move(attempts)}});
         }
     }
+    // A route failure (DNS) holds for the whole destination; a connection that reached no
+    // server does only when no other connection to the destination is open (Postfix marks a
+    // destination dead after as many failures in a row as its concurrency): while others
+    // deliver, its own unfinished work is deferred, the ready queue is theirs, and no new
+    // connection replaces it (a server refusing extra connections must not see a storm).
+    bool destination_failed =
+        !failure.empty() && (route.kind != Route::Kind::deliver || destination.connections == 1);
     if (!failure.empty()) {
-        // Nothing reached a server: every item of this destination waiting now, and those
-        // this connection had taken, share the failure (Postfix defers the whole destination).
-        for (auto& item : destination.ready)
-            unfinished.push_back(std::move(item));
-        destination.ready.clear();
+        if (destination_failed) {
+            for (auto& item : destination.ready)
+                unfinished.push_back(std::move(item));
+            destination.ready.clear();
+        }
         if (failure_reply.code == 0) failure_reply = smtp::make_reply(451, "4.4.1", failure);
         for (auto& item : unfinished)
             settle_without_attempt(item, failure_reply, permanent, failure);
@@ -404,6 +411,7 @@ asio::awaitable<void> QueueManager::run_connection(Destination& destination) {
         }
         co_return;
     }
+    if (!failure.empty() && !destination_failed) co_return;
     maybe_start_connections(destination);
 }
 

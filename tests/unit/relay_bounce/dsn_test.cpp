@@ -237,8 +237,9 @@ TEST_CASE("RET=HDRS returns the header section only", "[dsn]") {
     Checked c = make_checked(in);
     CHECK(c.report.parts[2].field("Content-Type") == "text/rfc822-headers");
     CHECK(c.report.parts[2].body.find("Body line") == std::string::npos);
-    CHECK(prose(c.report.parts[0].body).find("only the headers were asked for") !=
-          std::string::npos);
+    CHECK(
+        prose(c.report.parts[0].body).find("only the headers are returned (RET=HDRS, or no RET") !=
+        std::string::npos);
 }
 
 TEST_CASE("ORCPT is carried as Original-Recipient, as given (decoded)", "[dsn]") {
