@@ -352,6 +352,7 @@ asio::awaitable<void> QueueManager::run_connection(Destination& destination) {
     auto alive = alive_;
     Route route = co_await resolve_route(parts_.resolver, parts_.config, destination.domain);
     if (!*alive) co_return;
+    if (route.kind == Route::Kind::deliver) drop_local_endpoints(route, destination.domain);
     std::vector<WorkItem> unfinished;
     std::string failure;
     bool permanent = false;
@@ -413,6 +414,31 @@ asio::awaitable<void> QueueManager::run_connection(Destination& destination) {
     }
     if (!failure.empty() && !destination_failed) co_return;
     maybe_start_connections(destination);
+}
+
+void QueueManager::set_local_endpoints(std::vector<asio::ip::tcp::endpoint> endpoints) {
+    local_endpoints_ = std::move(endpoints);
+}
+
+void QueueManager::drop_local_endpoints(Route& route, const std::string& domain) const {
+    auto local = [this](const net::Endpoint& endpoint) {
+        return std::any_of(local_endpoints_.begin(), local_endpoints_.end(), [&](const auto& own) {
+            return own.port() == endpoint.address.port() &&
+                   (own.address() == endpoint.address.address() || own.address().is_unspecified());
+        });
+    };
+    // RFC 5321 5.1: a relay that finds itself among the MX hosts uses only those more preferred
+    // than itself. The endpoints are in preference order, so everything from the first one
+    // that is this relay on goes (hosts of its own preference shuffled ahead of it too, almost).
+    std::size_t before = route.endpoints.size();
+    auto first_local = std::find_if(route.endpoints.begin(), route.endpoints.end(), local);
+    route.endpoints.erase(first_local, route.endpoints.end());
+    if (route.endpoints.empty() && before > 0) {
+        // Postfix's "mail for X loops back to myself": a permanent failure, not a retry.
+        route.kind = Route::Kind::fail;
+        route.reply =
+            smtp::make_reply(554, "5.4.6", "mail for " + domain + " loops back to myself");
+    }
 }
 
 std::optional<smtp::OutgoingMessage> QueueManager::outgoing(const WorkItem& item,

@@ -62,6 +62,9 @@ class QueueManager {
     void load(std::vector<SpoolMessage> recovered);
     // A message the listeners just spooled.
     void enqueue(SpoolMessage message);
+    // The relay's own listening endpoints: MX hosts that are these are not tried (mail for a
+    // domain whose MX is this relay would loop); a route left with none fails with 5.4.6.
+    void set_local_endpoints(std::vector<boost::asio::ip::tcp::endpoint> endpoints);
     // Starts no more connections; open ones finish their transaction and QUIT. `done` runs
     // (on the executor) when the last connection ended, or after `grace` with connections still
     // open (their messages stay queued in the spool).
@@ -98,6 +101,7 @@ class QueueManager {
     boost::asio::awaitable<void> run_connection(Destination& destination);
     Destination& destination(const std::string& domain);
     net::ClientConnectionOptions connection_options(Destination& destination, const Route& route);
+    void drop_local_endpoints(Route& route, const std::string& domain) const;
     std::optional<smtp::OutgoingMessage> outgoing(const WorkItem& item, std::uint64_t tag);
 
     // Results.
@@ -125,6 +129,7 @@ class QueueManager {
     std::function<void()> stopped_;
     std::unique_ptr<boost::asio::steady_timer> stop_timer_;
     std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+    std::vector<boost::asio::ip::tcp::endpoint> local_endpoints_;
 };
 
 }  // namespace relaylab::relay

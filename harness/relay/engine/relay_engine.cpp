@@ -136,6 +136,16 @@ void RelayEngine::start() {
             s.acceptance->server_config(ListenerRole::submission, *s.config.submission, tls));
         s.submission->start();
     }
+    std::vector<asio::ip::tcp::endpoint> local;
+    auto add_local = [&](const std::optional<ListenerSettings>& listener, net::SmtpServer* server) {
+        if (!listener || !server) return;
+        boost::system::error_code ec;
+        auto address = asio::ip::make_address(listener->address, ec);
+        if (!ec) local.emplace_back(address, server->port());
+    };
+    add_local(s.config.relay_in, s.relay_in.get());
+    add_local(s.config.submission, s.submission.get());
+    asio::post(s.delivery_context, [&s, local] { s.queue->set_local_endpoints(local); });
     if (s.config.admin) {
         s.admin = std::make_unique<RelayAdmin>(*s.config.admin, s.delivery_context.get_executor(),
                                                *s.queue, *this);
