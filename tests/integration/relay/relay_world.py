@@ -265,13 +265,13 @@ class Relay(Process):
     `retry` replaces the fast retry schedule's flags."""
 
     def __init__(self, directory, dns, mx_port, *extra, spool=None, submission=False,
-                 preexec_fn=None, config=None, retry=FAST_RETRY):
+                 preexec_fn=None, config=None, retry=FAST_RETRY, listen="127.0.0.1:0"):
         self.spool = spool or os.path.join(directory, "spool")
         self.event_log = os.path.join(directory, "events.jsonl")
         args = ["relay"]
         if config is not None:
             args += ["--config", config]
-        args += ["--listen", "127.0.0.1:0", "--spool", self.spool, "--admin", "127.0.0.1:0",
+        args += ["--listen", listen, "--spool", self.spool, "--admin", "127.0.0.1:0",
                  "--event-log", self.event_log, "--hostname", RELAY_HOSTNAME]
         if dns is not None:
             args += ["--dns", dns.address, "--mx-port", mx_port]
