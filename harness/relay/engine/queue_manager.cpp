@@ -471,7 +471,9 @@ std::optional<smtp::OutgoingMessage> QueueManager::outgoing(const WorkItem& item
         message.recipient_dsn.push_back(std::move(dsn));
     }
     if (parts_.dkim) {
-        if (auto field = parts_.dkim->sign(*body)) body->insert(0, *field);
+        auto& field = found->second.dkim_field;
+        if (!field) field = parts_.dkim->sign(*body).value_or(std::string());
+        if (!field->empty()) body->insert(0, *field);
     }
     message.content = std::make_shared<const std::string>(std::move(*body));
     return message;
