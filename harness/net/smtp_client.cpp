@@ -49,6 +49,10 @@ asio::awaitable<ConnectionOutcome> run_once(const asio::ip::tcp::endpoint& endpo
                                             MessageSource& source, bool& handshake_failed) {
     ConnectionOutcome outcome;
     handshake_failed = false;
+    if (given.plaintext_retry_after) {
+        outcome.tls_result.plaintext_fallback = true;
+        outcome.tls_result.fallback_reason = *given.plaintext_retry_after;
+    }
     // Copied only when this connection must differ from what was asked: a copy per
     // connection (strings, TLS and DANE settings) showed in the load generator's profile.
     std::optional<ClientConnectionOptions> changed;
@@ -194,8 +198,10 @@ asio::awaitable<ConnectionOutcome> run_once(const asio::ip::tcp::endpoint& endpo
                     co_await flush();
                     if (!outcome.tls_result.active) {
                         smtp::TlsFailure reason = outcome.tls_result.fallback_reason;
+                        bool fallback = outcome.tls_result.plaintext_fallback;
                         outcome.tls_result = smtp::TlsResult{};
                         outcome.tls_result.fallback_reason = reason;
+                        outcome.tls_result.plaintext_fallback = fallback;
                     }
                     outcome.tls = stream.tls();
                     outcome.greeting = session.greeting();
@@ -280,12 +286,10 @@ asio::awaitable<ConnectionOutcome> run_client_connection(const asio::ip::tcp::en
     ClientConnectionOptions plaintext = options;
     plaintext.session.starttls = smtp::TlsMode::none;
     plaintext.session.implicit_tls = false;
-    ConnectionOutcome second = co_await run_once(endpoint, plaintext, source, handshake_failed);
-    second.tls_result.plaintext_fallback = true;
-    second.tls_result.fallback_reason = first.outcome.layer == smtp::FailureLayer::tls
-                                            ? first.outcome.tls
-                                            : smtp::TlsFailure::handshake;
-    co_return second;
+    plaintext.plaintext_retry_after = first.outcome.layer == smtp::FailureLayer::tls
+                                          ? first.outcome.tls
+                                          : smtp::TlsFailure::handshake;
+    co_return co_await run_once(endpoint, plaintext, source, handshake_failed);
 }
 
 asio::awaitable<EndpointsOutcome> run_client_endpoints(const std::vector<Endpoint>& endpoints,

@@ -56,6 +56,9 @@ struct ClientConnectionOptions {
     // Unset: derived from session.starttls (opportunistic behaves as may, required as encrypt).
     std::optional<TlsSecurityLevel> tls_level;
     DaneRecords dane;  // level dane: the TLSA records of this endpoint
+    // Set by run_client_connection on the plaintext retry after a failed STARTTLS under level
+    // may: the reason, so the outcome (and MessageSource::on_ready) says so from the start.
+    std::optional<smtp::TlsFailure> plaintext_retry_after;
 };
 
 // Sets tls_level, session.starttls and tls from `policy` (builds the context: call at set-up).

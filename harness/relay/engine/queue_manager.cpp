@@ -174,7 +174,11 @@ class QueueManager::ConnectionSource final : public net::MessageSource {
     }
 
     void on_ready(const smtp::TlsResult& tls) override {
-        tls_ = tls.active ? tls.version + " " + tls.cipher : std::string("none");
+        // A downgrade under level may is never silent: the event says why it is plaintext.
+        tls_ = tls.active               ? tls.version + " " + tls.cipher
+               : tls.plaintext_fallback ? "none (plaintext after a failed STARTTLS: " +
+                                              std::string(smtp::describe(tls.fallback_reason)) + ")"
+                                        : std::string("none");
     }
 
     void on_done(smtp::TransactionResult&& result) override {
