@@ -120,6 +120,20 @@ def read_json_lines(path):
     return out
 
 
+def get_json(port, path, who):
+    """GET http://127.0.0.1:port/path, which must answer 200 with JSON."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=HTTP_TIMEOUT)
+    try:
+        conn.request("GET", path)
+        resp = conn.getresponse()
+        body = resp.read()
+    finally:
+        conn.close()
+    if resp.status != 200:
+        raise AssertionError("%s GET %s -> %d %r" % (who, path, resp.status, body[:300]))
+    return json.loads(body)
+
+
 class Process:
     """A relaylab subcommand with stdout/stderr in files (never a full pipe), stopped by pid."""
 
@@ -217,16 +231,7 @@ class FakeMx(Process):
         self.api_port = int(m.group(1))
 
     def get_json(self, path):
-        conn = http.client.HTTPConnection("127.0.0.1", self.api_port, timeout=HTTP_TIMEOUT)
-        try:
-            conn.request("GET", path)
-            resp = conn.getresponse()
-            body = resp.read()
-        finally:
-            conn.close()
-        if resp.status != 200:
-            raise AssertionError("fake-mx GET %s -> %d %r" % (path, resp.status, body[:300]))
-        return json.loads(body)
+        return get_json(self.api_port, path, "fake-mx")
 
     def total(self, query=""):
         sep = "&" if query else ""
@@ -293,16 +298,7 @@ class Relay(Process):
                 r"^listening on 127\.0\.0\.1:(\d+) \(submission\)$", text, re.M).group(1))
 
     def admin(self, path):
-        conn = http.client.HTTPConnection("127.0.0.1", self.admin_port, timeout=HTTP_TIMEOUT)
-        try:
-            conn.request("GET", path)
-            resp = conn.getresponse()
-            body = resp.read()
-        finally:
-            conn.close()
-        if resp.status != 200:
-            raise AssertionError("relay admin GET %s -> %d %r" % (path, resp.status, body[:300]))
-        return json.loads(body)
+        return get_json(self.admin_port, path, "relay admin")
 
     def queue_total(self):
         return self.admin("/queue")["total"]
