@@ -58,7 +58,9 @@ std::optional<SystemTime> parse_unix_seconds(std::string_view text) {
 
 }  // namespace
 
-std::string format_rfc3339_ms(SystemTime time) { return log::format_rfc3339_ms(time); }
+std::string format_rfc3339_ms(SystemTime time) {
+    return log::format_rfc3339_ms(time);
+}
 
 std::optional<SystemTime> parse_time(std::string_view text) {
     if (text.find('-') == std::string_view::npos) return parse_unix_seconds(text);
