@@ -24,14 +24,7 @@ namespace {
 
 using test::Capture;
 using test::capturing_server;
-
-net::ClientConnectionOptions quick_client() {
-    net::ClientConnectionOptions options;
-    options.timeouts.every_phase = 5s;
-    options.timeouts.connect = 5s;
-    options.timeouts.tls_handshake = 5s;
-    return options;
-}
+using test::quick_client;
 
 std::vector<smtp::OutgoingMessage> messages(std::size_t n) {
     std::vector<smtp::OutgoingMessage> out;

@@ -15,13 +15,7 @@ namespace {
 
 using test::Capture;
 using test::capturing_server;
-
-net::ClientConnectionOptions quick_client() {
-    net::ClientConnectionOptions options;
-    options.timeouts.every_phase = 5s;
-    options.timeouts.connect = 5s;
-    return options;
-}
+using test::quick_client;
 
 std::vector<smtp::OutgoingMessage> messages(std::size_t n, const std::string& body) {
     std::vector<smtp::OutgoingMessage> out;

@@ -229,4 +229,13 @@ net::SmtpServerConfig capturing_server(Capture& capture) {
     return config;
 }
 
+net::ClientConnectionOptions quick_client() {
+    using namespace std::chrono_literals;
+    net::ClientConnectionOptions options;
+    options.timeouts.every_phase = 5s;
+    options.timeouts.connect = 5s;
+    options.timeouts.tls_handshake = 5s;
+    return options;
+}
+
 }  // namespace relaylab::test

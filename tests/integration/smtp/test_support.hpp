@@ -95,6 +95,9 @@ class RecordingSource : public net::MessageSource {
 
 smtp::OutgoingMessage make_message(std::uint64_t id, std::string content);
 
+// Client options for tests on loopback: every wait (connect, handshake, each phase) 5 s.
+net::ClientConnectionOptions quick_client();
+
 // Runs one client connection to 127.0.0.1:port to completion on a private io_context.
 net::ConnectionOutcome run_client(std::uint16_t port, const net::ClientConnectionOptions& options,
                                   RecordingSource& source);

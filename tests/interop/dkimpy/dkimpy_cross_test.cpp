@@ -12,6 +12,9 @@
 #include "probes/auth/dkim_verify.hpp"
 #include "tests/catch_main.hpp"
 #include "tests/conformance/dkim/dkim_test_support.hpp"
+#include "tests/lib/temp_dir.hpp"
+
+using relaylab::testing::TempDir;
 
 namespace {
 
@@ -50,20 +53,6 @@ const std::vector<std::string> messages = {
     "MIME-Version: 1.0\r\n\r\nLine with trailing spaces   \r\n\tTabbed   inner\t\tspace\r\n"
     "\r\n\r\n\r\n",
     "From: alice@example.org\r\nSubject: no final newline\r\n\r\nlast line without CRLF",
-};
-
-struct TempDir {
-    fs::path path;
-    TempDir() {
-        std::string pattern = (fs::temp_directory_path() / "relaylab-dkimpy-XXXXXX").string();
-        char* made = mkdtemp(pattern.data());
-        REQUIRE(made != nullptr);
-        path = made;
-    }
-    ~TempDir() {
-        std::error_code ec;
-        fs::remove_all(path, ec);
-    }
 };
 
 }  // namespace

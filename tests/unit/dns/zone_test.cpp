@@ -4,27 +4,14 @@
 #include <fstream>
 
 #include "fake-mx/dns-fixture/core/zone.hpp"
+#include "tests/lib/temp_dir.hpp"
+
+using relaylab::testing::TempDir;
 
 using namespace relaylab::dns::fixture;
 namespace fs = std::filesystem;
 
 namespace {
-
-struct TempDir {
-    fs::path path;
-    TempDir() {
-        path = fs::temp_directory_path() / ("relaylab-zone-test-" + std::to_string(::getpid()));
-        fs::create_directories(path);
-    }
-    ~TempDir() {
-        std::error_code ec;
-        fs::remove_all(path, ec);
-    }
-    fs::path write(const std::string& name, const std::string& text) const {
-        std::ofstream(path / name) << text;
-        return path / name;
-    }
-};
 
 const char* soa = "$ORIGIN z.test.\n$TTL 60\n@ IN SOA ns hm 1 2 3 4 5\n";
 

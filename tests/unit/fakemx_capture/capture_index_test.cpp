@@ -13,19 +13,17 @@
 #include "fake-mx/capture/capture_json.hpp"
 #include "fake-mx/capture/capture_store.hpp"
 #include "sample_messages.hpp"
+#include "tests/lib/temp_dir.hpp"
+
+using relaylab::testing::TempDir;
 
 using namespace relaylab::fakemx::capture;
+using testing::add_sample;
 using testing::sample_message;
 using testing::sample_raw;
 using testing::SampleOptions;
 
 namespace {
-
-std::uint64_t add_sample(CaptureStore& store, const SampleOptions& o) {
-    std::string raw = sample_raw(o);
-    CapturedMessage m = sample_message(o, raw.size());
-    return store.add(std::move(m), std::move(raw));
-}
 
 std::vector<std::uint64_t> ids_of(const MessagePage& page) {
     std::vector<std::uint64_t> ids;
@@ -33,16 +31,6 @@ std::vector<std::uint64_t> ids_of(const MessagePage& page) {
         ids.push_back(m.id);
     return ids;
 }
-
-struct TempDir {
-    std::filesystem::path path;
-    TempDir() {
-        std::random_device random;
-        path = std::filesystem::temp_directory_path() /
-               ("relaylab-capture-index-" + std::to_string(random()));
-    }
-    ~TempDir() { std::filesystem::remove_all(path); }
-};
 
 }  // namespace
 

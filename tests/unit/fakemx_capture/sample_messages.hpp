@@ -4,6 +4,7 @@
 
 #include <string>
 
+#include "fake-mx/capture/capture_store.hpp"
 #include "fake-mx/capture/captured_message.hpp"
 
 namespace relaylab::fakemx::capture::testing {
@@ -46,6 +47,13 @@ inline CapturedMessage sample_message(const SampleOptions& o, std::uint64_t size
     m.received_at = std::chrono::system_clock::time_point(std::chrono::seconds(o.received_unix_s));
     m.size = size;
     return m;
+}
+
+// Stores a sample message; returns its id.
+inline std::uint64_t add_sample(CaptureStore& store, const SampleOptions& o) {
+    std::string raw = sample_raw(o);
+    CapturedMessage m = sample_message(o, raw.size());
+    return store.add(std::move(m), std::move(raw));
 }
 
 }  // namespace relaylab::fakemx::capture::testing

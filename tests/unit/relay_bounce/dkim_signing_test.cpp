@@ -12,29 +12,15 @@
 #include "harness/relay/bounce/dkim_signing.hpp"
 #include "probes/auth/dkim_verify.hpp"
 #include "probes/auth/memory_dns.hpp"
+#include "tests/lib/temp_dir.hpp"
+
+using relaylab::testing::TempDir;
 
 namespace {
 
 using namespace relaylab::relay;
 namespace auth = relaylab::auth;
 namespace fs = std::filesystem;
-
-struct TempDir {
-    fs::path path;
-    TempDir() {
-        std::string pattern = (fs::temp_directory_path() / "relaylab-dkimstep-XXXXXX").string();
-        REQUIRE(mkdtemp(pattern.data()) != nullptr);
-        path = pattern;
-    }
-    ~TempDir() {
-        std::error_code ec;
-        fs::remove_all(path, ec);
-    }
-    fs::path write(const std::string& name, const std::string& data) const {
-        std::ofstream(path / name, std::ios::binary) << data;
-        return path / name;
-    }
-};
 
 // Keys made once for the binary: RSA generation is the slow part of these tests.
 struct Keys {

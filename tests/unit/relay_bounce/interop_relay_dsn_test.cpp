@@ -14,6 +14,9 @@
 #include "probes/auth/dkim_verify.hpp"
 #include "tests/catch_main.hpp"
 #include "tests/conformance/dkim/dkim_test_support.hpp"
+#include "tests/lib/temp_dir.hpp"
+
+using relaylab::testing::TempDir;
 
 namespace {
 
@@ -26,19 +29,6 @@ using nlohmann::json;
 constexpr const char* python = "/usr/bin/python3";
 constexpr std::int64_t arrival = 1796198305000;
 constexpr std::int64_t now = arrival + 600 * 1000;
-
-struct TempDir {
-    fs::path path;
-    TempDir() {
-        std::string pattern = (fs::temp_directory_path() / "relaylab-dsn-interop-XXXXXX").string();
-        REQUIRE(mkdtemp(pattern.data()) != nullptr);
-        path = pattern;
-    }
-    ~TempDir() {
-        std::error_code ec;
-        fs::remove_all(path, ec);
-    }
-};
 
 const std::string original =
     "From: Alice <alice@sender.example>\r\nTo: bob@dest.example, carol@dest.example\r\n"

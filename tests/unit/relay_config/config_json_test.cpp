@@ -3,10 +3,10 @@
 #include <catch2/catch.hpp>
 
 #include "harness/relay/config/relay_config_json.hpp"
-#include "temp_dir.hpp"
+#include "tests/lib/temp_dir.hpp"
 
 using namespace relaylab::relay;
-using relaylab::relay::test::TempDir;
+using relaylab::testing::TempDir;
 using std::chrono::seconds;
 
 namespace {

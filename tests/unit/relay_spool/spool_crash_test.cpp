@@ -75,7 +75,7 @@ TEST_CASE("kill -9 during stores loses no acknowledged message", "[relay_spool][
         std::vector<std::string> lines;
         {
             test::ChildProcess child(
-                [&](int report_fd) { return store_until_killed(dir.path(), report_fd); });
+                [&](int report_fd) { return store_until_killed(dir.path, report_fd); });
             // Replay takes a moment: the ~300 ms run counts from the first acknowledgement.
             const auto give_up = std::chrono::steady_clock::now() + drain_deadline;
             while (lines.empty() && std::chrono::steady_clock::now() < give_up) {
@@ -92,7 +92,7 @@ TEST_CASE("kill -9 during stores loses no acknowledged message", "[relay_spool][
         for (const auto& line : lines) {
             (line[0] == 'S' ? acknowledged : finished).insert(line.substr(1));
         }
-        Spool spool(test::options_for(dir.path(), crash_segment_bytes));
+        Spool spool(test::options_for(dir.path, crash_segment_bytes));
         const RecoveryReport& report = spool.recovered();
         CHECK(report.corrupt_records == 0);
         CHECK(report.quarantined.empty());

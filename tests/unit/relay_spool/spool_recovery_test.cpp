@@ -50,15 +50,15 @@ TEST_CASE("a torn tail of the newest segment is cut off and not called corruptio
     TempDir dir("torn");
     std::vector<std::string> ids;
     {
-        Spool spool(test::options_for(dir.path()));
+        Spool spool(test::options_for(dir.path));
         ids = store_many(spool, 20, 3000);
     }
-    const fs::path segment = segment_files(dir.path()).back();
+    const fs::path segment = segment_files(dir.path).back();
     const auto full_size = fs::file_size(segment);
     // Cut the last record in the middle of its body: what a kill during write() leaves.
     fs::resize_file(segment, full_size - 1000);
     {
-        Spool spool(test::options_for(dir.path()));
+        Spool spool(test::options_for(dir.path));
         const RecoveryReport& report = spool.recovered();
         CHECK(report.corrupt_records == 0);
         CHECK(report.quarantined.empty());
@@ -72,7 +72,7 @@ TEST_CASE("a torn tail of the newest segment is cut off and not called corruptio
         }
     }
     // The cut was made on disk: the next start sees a clean spool.
-    Spool again(test::options_for(dir.path()));
+    Spool again(test::options_for(dir.path));
     CHECK(again.recovered().torn_bytes == 0);
     CHECK(again.recovered().corrupt_records == 0);
     CHECK(again.recovered().messages.size() == 19);
@@ -89,10 +89,10 @@ TEST_CASE("a flipped byte mid-segment quarantines the segment and loses one reco
     TempDir dir("flip");
     std::vector<std::string> ids;
     {
-        Spool spool(test::options_for(dir.path(), 64 * 1024));
+        Spool spool(test::options_for(dir.path, 64 * 1024));
         ids = store_many(spool, 60, 3000);  // about three segments
     }
-    const auto segments = segment_files(dir.path());
+    const auto segments = segment_files(dir.path);
     REQUIRE(segments.size() >= 3);
     const fs::path damaged = newest ? segments.back() : segments[segments.size() - 2];
     const auto size = fs::file_size(damaged);
@@ -107,13 +107,13 @@ TEST_CASE("a flipped byte mid-segment quarantines the segment and loses one reco
     }
     std::set<std::string> first_recovery;
     {
-        Spool spool(test::options_for(dir.path(), 64 * 1024));
+        Spool spool(test::options_for(dir.path, 64 * 1024));
         const RecoveryReport& report = spool.recovered();
         CHECK(report.corrupt_records == 1);
         CHECK(report.torn_bytes == 0);
         REQUIRE(report.quarantined.size() == 1);
         CHECK(fs::exists(report.quarantined[0]));
-        CHECK(report.quarantined[0].parent_path() == dir.path() / "quarantine");
+        CHECK(report.quarantined[0].parent_path() == dir.path / "quarantine");
         CHECK(fs::file_size(report.quarantined[0]) == size);
         first_recovery = recovered_ids(spool);
         CHECK(first_recovery.size() == ids.size() - 1);
@@ -123,7 +123,7 @@ TEST_CASE("a flipped byte mid-segment quarantines the segment and loses one reco
     }
     // The segment was rewritten without the damaged record (the original is in quarantine/):
     // the next start is clean and recovers the same messages, bodies intact.
-    Spool spool(test::options_for(dir.path(), 64 * 1024));
+    Spool spool(test::options_for(dir.path, 64 * 1024));
     CHECK(spool.recovered().corrupt_records == 0);
     CHECK(spool.recovered().quarantined.empty());
     CHECK(recovered_ids(spool) == first_recovery);
@@ -137,9 +137,9 @@ TEST_CASE("dead segments are removed and pinned ones compacted", "[relay_spool][
     std::vector<std::string> ids;
     std::vector<std::string> kept;
     {
-        Spool spool(test::options_for(dir.path(), segment_bytes));
+        Spool spool(test::options_for(dir.path, segment_bytes));
         ids = store_many(spool, 1000, 700);
-        const std::size_t segments_before = segment_files(dir.path()).size();
+        const std::size_t segments_before = segment_files(dir.path).size();
         CHECK(segments_before >= 10);
         kept = {ids[1], ids[2], ids[5]};  // three old ones pin the first segment
         // A state change journaled in a later segment before compaction, and one queued after
@@ -162,9 +162,9 @@ TEST_CASE("dead segments are removed and pinned ones compacted", "[relay_spool][
         CHECK(stats.compactions >= 1);
         CHECK(stats.segments_removed >= segments_before - 2);
         CHECK(stats.segments <= 2);
-        CHECK(segment_files(dir.path()).size() <= 2);
+        CHECK(segment_files(dir.path).size() <= 2);
     }
-    Spool spool(test::options_for(dir.path(), segment_bytes));
+    Spool spool(test::options_for(dir.path, segment_bytes));
     const RecoveryReport& report = spool.recovered();
     CHECK(report.corrupt_records == 0);
     REQUIRE(report.messages.size() == 3);
@@ -188,7 +188,7 @@ TEST_CASE("records never span segments; one larger than a segment gets its own",
     constexpr std::size_t large = 200 * 1024;
     std::vector<std::string> ids;
     {
-        Spool spool(test::options_for(dir.path(), segment_bytes));
+        Spool spool(test::options_for(dir.path, segment_bytes));
         for (int i = 0; i < 12; ++i) {
             ids.push_back(spool.new_id());
             const std::size_t size = i % 3 == 1 ? large : 20000;
@@ -197,7 +197,7 @@ TEST_CASE("records never span segments; one larger than a segment gets its own",
         }
     }
     std::size_t oversize_segments = 0;
-    for (const auto& file : segment_files(dir.path())) {
+    for (const auto& file : segment_files(dir.path)) {
         const auto size = fs::file_size(file);
         INFO(file << ": " << size << " octets");
         if (size > segment_bytes) {
@@ -206,7 +206,7 @@ TEST_CASE("records never span segments; one larger than a segment gets its own",
         }
     }
     CHECK(oversize_segments == 4);
-    Spool spool(test::options_for(dir.path(), segment_bytes));
+    Spool spool(test::options_for(dir.path, segment_bytes));
     CHECK(spool.recovered().corrupt_records == 0);
     REQUIRE(spool.recovered().messages.size() == ids.size());
     for (std::size_t i = 0; i < ids.size(); ++i) {
@@ -217,7 +217,7 @@ TEST_CASE("records never span segments; one larger than a segment gets its own",
 TEST_CASE("bodies stay readable while compaction moves them and removes their segment",
           "[relay_spool][recovery]") {
     TempDir dir("moving");
-    Spool spool(test::options_for(dir.path(), 64 * 1024));
+    Spool spool(test::options_for(dir.path, 64 * 1024));
     const std::vector<std::string> ids = store_many(spool, 600, 700);
     const std::vector<std::string> kept = {ids[0], ids[3], ids[7]};
     std::atomic<bool> stop{false};

@@ -26,7 +26,7 @@ TEST_CASE("ids are unique, 16 hex digits, ordered, and stay above recovered ones
     TempDir dir("ids");
     std::string last;
     {
-        Spool spool(test::options_for(dir.path()));
+        Spool spool(test::options_for(dir.path));
         std::set<std::string> seen;
         for (int i = 0; i < 100000; ++i) {
             std::string id = spool.new_id();
@@ -44,7 +44,7 @@ TEST_CASE("ids are unique, 16 hex digits, ordered, and stay above recovered ones
                     spool.finish("7FFFFFFFFFFF0000", done);
                 }) == std::error_code());
     }
-    Spool reopened(test::options_for(dir.path()));
+    Spool reopened(test::options_for(dir.path));
     CHECK(reopened.new_id() > "7FFFFFFFFFFF0000");
 }
 
@@ -53,7 +53,7 @@ TEST_CASE("store, update, finish and reopen round-trip", "[relay_spool]") {
     constexpr std::size_t messages = 300;
     std::vector<std::string> ids;
     {
-        Spool spool(test::options_for(dir.path(), 8ull << 20));
+        Spool spool(test::options_for(dir.path, 8ull << 20));
         for (std::size_t i = 0; i < messages; ++i) {
             ids.push_back(spool.new_id());
             SpoolMessage message = test::message_for(ids.back(), 1 + i % 120);
@@ -87,7 +87,7 @@ TEST_CASE("store, update, finish and reopen round-trip", "[relay_spool]") {
         CHECK(spool.stats().live_messages == messages - messages / 3);
         CHECK_FALSE(spool.read_body(ids[0]).has_value());  // finished
     }
-    Spool spool(test::options_for(dir.path()));
+    Spool spool(test::options_for(dir.path));
     const RecoveryReport& report = spool.recovered();
     CHECK(report.corrupt_records == 0);
     CHECK(report.torn_bytes == 0);
@@ -121,7 +121,7 @@ TEST_CASE("store, update, finish and reopen round-trip", "[relay_spool]") {
 
 TEST_CASE("group commit: concurrent stores share fsyncs", "[relay_spool]") {
     TempDir dir("group");
-    Spool spool(test::options_for(dir.path()));
+    Spool spool(test::options_for(dir.path));
     constexpr int threads = 8;
     constexpr int per_thread = 250;
     std::atomic<int> acknowledged{0};
@@ -152,22 +152,22 @@ TEST_CASE("group commit: concurrent stores share fsyncs", "[relay_spool]") {
 
 TEST_CASE("a second spool on the same directory is refused", "[relay_spool]") {
     TempDir dir("lock");
-    Spool first(test::options_for(dir.path()));
+    Spool first(test::options_for(dir.path));
     try {
-        Spool second(test::options_for(dir.path()));
+        Spool second(test::options_for(dir.path));
         FAIL("the second spool opened");
     } catch (const SpoolError& error) {
-        CHECK_THAT(error.what(), Catch::Contains(dir.path().string()));
+        CHECK_THAT(error.what(), Catch::Contains(dir.path.string()));
     }
     first.close();
     // Once the first lets go, the directory can be used again.
-    Spool third(test::options_for(dir.path()));
+    Spool third(test::options_for(dir.path));
     CHECK(third.recovered().messages.empty());
 }
 
 TEST_CASE("after close() every call fails with operation_canceled", "[relay_spool]") {
     TempDir dir("closed");
-    Spool spool(test::options_for(dir.path()));
+    Spool spool(test::options_for(dir.path));
     const std::string id = spool.new_id();
     REQUIRE(test::store_and_wait(spool, test::message_for(id), "body") == std::error_code());
     spool.close();
@@ -181,7 +181,7 @@ TEST_CASE("after close() every call fails with operation_canceled", "[relay_spoo
 
 TEST_CASE("a message the codec refuses fails its done at once", "[relay_spool]") {
     TempDir dir("refused");
-    Spool spool(test::options_for(dir.path()));
+    Spool spool(test::options_for(dir.path));
     SpoolMessage message = test::message_for(spool.new_id());
     message.helo = std::string(100000, 'h');  // no SMTP server takes this; the codec refuses it
     CHECK(test::store_and_wait(spool, message, "x") ==
@@ -191,7 +191,7 @@ TEST_CASE("a message the codec refuses fails its done at once", "[relay_spool]")
 
 TEST_CASE("a done that throws does not stop the writer", "[relay_spool]") {
     TempDir dir("throwing");
-    Spool spool(test::options_for(dir.path()));
+    Spool spool(test::options_for(dir.path));
     const std::string first = spool.new_id();
     spool.store(test::message_for(first), "one",
                 [](std::error_code) { throw std::runtime_error("a caller's bug"); });

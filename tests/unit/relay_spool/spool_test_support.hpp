@@ -14,28 +14,11 @@
 #include <vector>
 
 #include "harness/relay/spool/spool.hpp"
+#include "tests/lib/temp_dir.hpp"
 
 namespace relaylab::relay::test {
 
-class TempDir {
-  public:
-    explicit TempDir(const std::string& tag) {
-        std::random_device seed;
-        path_ = std::filesystem::temp_directory_path() /
-                ("relaylab-spool-" + tag + "-" + std::to_string(seed()));
-        std::filesystem::create_directories(path_);
-    }
-    ~TempDir() {
-        std::error_code ignored;
-        std::filesystem::remove_all(path_, ignored);
-    }
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-    const std::filesystem::path& path() const { return path_; }
-
-  private:
-    std::filesystem::path path_;
-};
+using TempDir = relaylab::testing::TempDir;
 
 inline SpoolOptions options_for(const std::filesystem::path& dir,
                                 std::uint64_t segment_bytes = 64ull << 20) {

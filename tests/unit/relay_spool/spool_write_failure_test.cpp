@@ -77,7 +77,7 @@ TEST_CASE("a failed write fails its stores, leaves no half record, and the spool
     std::vector<std::string> lines;
     {
         test::ChildProcess child(
-            [&](int report_fd) { return store_past_the_file_limit(dir.path(), report_fd); });
+            [&](int report_fd) { return store_past_the_file_limit(dir.path, report_fd); });
         CHECK_FALSE(child.read_lines(std::chrono::steady_clock::now() + std::chrono::seconds(60),
                                      lines));  // false: the child closed the pipe
         const int status = child.wait();
@@ -97,7 +97,7 @@ TEST_CASE("a failed write fails its stores, leaves no half record, and the spool
     // got X, want Y: five small ones, the large one refused, a medium one in, the next refused,
     // a small one in, and once the limit is lifted the large one in.
     CHECK(outcomes == "SsSsSsSsSsElSmEmSsSl");
-    Spool spool(test::options_for(dir.path()));
+    Spool spool(test::options_for(dir.path));
     const RecoveryReport& report = spool.recovered();
     CHECK(report.corrupt_records == 0);
     CHECK(report.torn_bytes == 0);
