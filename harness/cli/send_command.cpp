@@ -1,5 +1,7 @@
 // relaylab send: SMTP load at a server, closed or open loop, with latency percentiles.
+#include <algorithm>
 #include <boost/asio/ip/address.hpp>
+#include <cctype>
 #include <cstdio>
 #include <iomanip>
 #include <iostream>
@@ -47,6 +49,7 @@ const CommandSpec& spec() {
                      "recipients per message: fixed, uniform, or weighted (default 1)"},
                     {"--threads", "N", "io threads (default 1)"},
                     {"--json", "", "print the summary as one JSON object"},
+                    {"--run-id", "ID", "prefix of the tracking ids: ID-n (default run)"},
                     {"--events", "FILE",
                      "write a JSON line per message outcome (accepted/failed, tracking id, queue "
                      "id)"},
@@ -57,6 +60,8 @@ const CommandSpec& spec() {
     }();
     return spec;
 }
+
+constexpr std::size_t max_run_id_length = 64;
 
 // --events FILE: one JSON line per message outcome, the record a crash test or a report
 // matches against what arrived (by tracking id). Events come from every io thread.
@@ -112,6 +117,18 @@ int send(const ParsedArgs& args) {
     message.size = args.get_uint("--size", 1024, 1, 1024ull * 1024 * 1024);
     message.from = args.get_or("--from", "sender{n}@relaylab.test");
     message.to = args.get_or("--to", "rcpt{n}@example.test");
+    if (auto run_id = args.get("--run-id")) {
+        // It goes into a header field: no line breaks or spaces, a bounded length.
+        bool ok = !run_id->empty() && run_id->size() <= max_run_id_length &&
+                  std::all_of(run_id->begin(), run_id->end(), [](unsigned char c) {
+                      return std::isalnum(c) || c == '.' || c == '_' || c == '-';
+                  });
+        if (!ok) {
+            throw UsageError("--run-id: \"" + run_id->substr(0, 80) +
+                             "\" must be 1 to 64 letters, digits, '.', '_' or '-'");
+        }
+        message.run_id = *run_id;
+    }
     if (auto text = args.get("--recipients")) {
         std::string error;
         auto recipients = load::RecipientCount::parse(*text, &error);

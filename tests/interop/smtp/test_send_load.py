@@ -5,7 +5,11 @@ client's one-command-at-a-time path too); `--recipients`; and a greeting that ne
 counted as `timeout`, not `session`."""
 
 import json
+import os
+import re
+import shutil
 import socket
+import tempfile
 import threading
 import time
 import unittest
@@ -94,6 +98,38 @@ class ExactSize(unittest.TestCase):
             self.assertGreaterEqual(len(recipients), 1)
             self.assertLessEqual(len(recipients), 3)
             self.assertEqual(len(set(recipients)), len(recipients), recipients)
+
+
+class EventsAndRunId(unittest.TestCase):
+    """--events writes one line per outcome with the tracking id the message carried (smtpd, a
+    peer we did not write, sees the header) and the queue id of the 250; --run-id sets their
+    prefix; a run id that could break the header line is refused."""
+
+    def test_events_match_what_arrived(self):
+        events_path = os.path.join(tempfile.mkdtemp(prefix="relaylab-send-events-"), "ev.jsonl")
+        with Receiver() as receiver:
+            rc, result, out = send(receiver.port, "--count", 12, "--concurrency", 3,
+                                   "--run-id", "nightly-7", "--events", events_path)
+            self.assertEqual(rc, 0, out)
+            with receiver.lock:
+                arrived = [re.search(rb"\r\nX-Relaylab-Id: (\S+)\r\n", octets).group(1).decode()
+                           for _, octets in receiver.messages]
+        with open(events_path) as f:
+            events = [json.loads(line) for line in f]
+        shutil.rmtree(os.path.dirname(events_path), ignore_errors=True)
+        self.assertEqual(sorted(e["n"] for e in events), list(range(1, 13)))
+        # smtpd's "250 OK" names no queue id: the field is there, empty (not made up).
+        self.assertTrue(all(e["event"] == "accepted" and e["queue_id"] == "" for e in events),
+                        events)
+        self.assertEqual(sorted(e["tracking_id"] for e in events), sorted(arrived))
+        self.assertEqual(sorted(arrived), sorted("nightly-7-%d" % n for n in range(1, 13)))
+
+    def test_bad_run_id_is_refused(self):
+        for bad in ("two words", "a\r\nBcc: x@y", "", "x" * 65):
+            rc, out = run_peer([relaylab_proc.RELAYLAB, "send", "--server", "127.0.0.1:9",
+                                "--run-id", bad])
+            self.assertEqual(rc, 2, out)
+            self.assertIn("--run-id", out)
 
 
 class GreetingTimeout(unittest.TestCase):
