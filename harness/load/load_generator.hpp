@@ -53,6 +53,16 @@ struct LoadPlan {
     std::uint64_t count = 1000;               // messages, all shards together
     std::size_t concurrency = 10;             // connections at once (this generator)
     std::optional<double> rate;               // msgs/s for the whole run: open loop
+    // Open loop: arrivals at a constant spacing, or Poisson (exponential gaps drawn from
+    // (seed, n), so the schedule is the same whatever the sharding).
+    bool poisson = false;
+    std::uint64_t seed = 1;
+    // Take no new message after this long from start() (`count` is then an upper bound; set it
+    // to UINT64_MAX for "as many as fit").
+    std::optional<std::chrono::milliseconds> duration;
+    // Open loop: the rate climbs linearly from 0 to `rate` over this long. Closed loop: the
+    // connection slots start evenly spread over it.
+    std::chrono::milliseconds ramp_up{0};
     std::size_t messages_per_connection = 0;  // 0: reuse each connection until done
     net::ClientConnectionOptions connection;  // TLS, AUTH, timeouts, pipelining
     Shard shard;
