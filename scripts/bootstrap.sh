@@ -24,9 +24,10 @@ jobs=$(nproc)
 
 build_packages=(g++ cmake ninja-build pkg-config libboost1.81-dev libssl-dev libldns-dev
     nlohmann-json3-dev catch2 libpsl-dev publicsuffix openssl)
-# Real peers the tests talk to, conformance suites shipped by Debian, clang for libFuzzer.
+# Real peers the tests talk to, conformance suites shipped by Debian, clang for libFuzzer,
+# chromium (report.html rendered headless) and python3-jsonschema (report.json against its schema).
 test_packages=(swaks libnet-ssleay-perl postfix python3 python3-dkim python3-spf python3-yaml python3-prometheus-client ldnsutils
-    bind9-dnsutils curl clang libclang-rt-14-dev procps iproute2)
+    bind9-dnsutils curl clang libclang-rt-14-dev procps iproute2 chromium python3-jsonschema)
 
 sudo_if_needed() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 
