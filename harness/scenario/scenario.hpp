@@ -14,6 +14,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "fake-mx/behaviour/behaviour.hpp"
 #include "harness/load/traffic_model.hpp"
 #include "harness/relay/config/relay_config.hpp"
