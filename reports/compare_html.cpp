@@ -3,6 +3,7 @@
 // end-to-end latency per run, and every metric side by side with the best value marked where
 // "better" is known. Tolerant like report.html: a missing or mistyped part renders as "—".
 #include <algorithm>
+#include <cmath>
 #include <optional>
 #include <string>
 #include <vector>
@@ -20,7 +21,6 @@ using json_view::text_at;
 
 // More columns than this do not fit any screen; the JSON keeps them all.
 constexpr std::size_t max_compared_runs = 24;
-constexpr std::size_t run_tones = 8;
 
 struct Run {
     std::string label;
@@ -101,8 +101,8 @@ std::string format_metric(const std::string& path, double value) {
     if (path.size() >= 6 && path.compare(path.size() - 6, 6, "_per_s") == 0)
         return per_second(value);
     if (path == "duration_s") return format_seconds(value);
-    return value == static_cast<double>(static_cast<long long>(value)) ? format_count(value)
-                                                                       : format_decimal(value);
+    // (Not a cast to an integer type to test this: that is undefined beyond its range.)
+    return std::floor(value) == value ? format_count(value) : format_decimal(value);
 }
 
 // The section a metric belongs to: its path without the last key ("latency_ms.end_to_end").
@@ -155,16 +155,12 @@ std::string grouped_chart(std::string_view label, const std::vector<Run>& runs,
 }
 
 std::string run_cards(const std::vector<Run>& runs) {
-    std::string out = "<div class=\"tiles\">";
+    std::string out = "<div class=\"tiles run-cards\">";
     for (std::size_t i = 0; i < runs.size(); ++i) {
         const Run& run = runs[i];
-        const std::string tone = "run" + std::to_string(i % run_tones);
-        out +=
-            "<div class=\"tile\"><div class=\"tile-name\"><svg class=\"swatch-icon\" width=\"10\" "
-            "height=\"10\" aria-hidden=\"true\"><rect class=\"swatch tone-" +
-            tone + "\" width=\"10\" height=\"10\" rx=\"2\"/></svg> Run " + std::to_string(i + 1) +
-            "</div><div class=\"tile-value\">" + html::esc(run.label) +
-            "</div><div class=\"tile-note\">";
+        out += "<div class=\"tile\"><div class=\"tile-name\">Run " + std::to_string(i + 1) +
+               "</div><div class=\"tile-value\">" + html::esc(run.label) +
+               "</div><div class=\"tile-note\">";
         if (!run.scenario.empty()) out += html::esc(run.scenario) + "<br>";
         if (!run.relay.empty()) out += html::esc(run.relay) + "<br>";
         if (!run.file.empty()) out += "<code>" + html::esc(run.file) + "</code><br>";

@@ -1,3 +1,5 @@
+// The small builders report.html's sections share (html_sections.hpp): the page head, section
+// openings, cells, count charts and the tones of verdicts, reply codes and TLS versions.
 #include <algorithm>
 #include <cctype>
 #include <string>

@@ -40,8 +40,8 @@ void open_section(std::string& out, std::string_view id, std::string_view title,
 std::string empty_note(std::string_view text);
 // A cell of a numeric column: <td class="num">text</td>, escaped.
 std::string num_cell(const std::string& text);
-// "Total: 1,234" style row of a count map as bars (reply codes, verdicts): each label's tone
-// chosen by `tone_of`.
+// An object of counts (reply codes, verdicts, TLS versions) as a bar list chart, largest
+// first, each label's tone chosen by `tone_of`.
 using ToneOf = std::string (*)(std::string_view label);
 std::string count_chart(std::string_view label, const nlohmann::json* counts, ToneOf tone_of,
                         int width);

@@ -54,6 +54,8 @@ margin-bottom:20px;box-shadow:0 1px 2px rgba(16,24,40,.05)}
 padding:12px 14px;background:var(--card)}
 .tile-good{--tile:var(--good)}.tile-warn{--tile:var(--warn)}.tile-bad{--tile:var(--bad)}
 .tile-bad .tile-value{color:var(--bad)}
+.run-cards{grid-template-columns:repeat(auto-fill,minmax(270px,1fr))}
+.run-cards .tile-note{line-height:1.6}
 .tile-name{font-size:11.5px;letter-spacing:.06em;text-transform:uppercase;color:var(--muted)}
 .tile-value{margin-top:2px;font-size:25px;font-weight:700;line-height:1.25;font-variant-numeric:tabular-nums;
 white-space:nowrap;overflow:hidden;text-overflow:ellipsis}
@@ -90,7 +92,6 @@ td.best{background:rgba(18,161,80,.1);font-weight:700}
 .chip{display:inline-block;margin:1px 4px 1px 0;padding:0 6px;border-left:3px solid var(--c,var(--border));
 border-radius:4px;background:var(--code);font-size:12px;white-space:nowrap}
 tr.group th{padding-top:14px;background:var(--card);border-bottom:1px solid var(--border)}
-.swatch-icon{vertical-align:-1px}.swatch-icon .swatch{fill:var(--c)}
 .empty{margin:10px 0;color:var(--muted);font-style:italic}
 .dns{margin:10px 0 0;color:var(--muted)}
 footer.page-footer{max-width:1180px;margin:0 auto;padding:4px 20px 28px;color:var(--muted);font-size:12px}
@@ -121,8 +122,6 @@ footer.page-footer{max-width:1180px;margin:0 auto;padding:4px 20px 28px;color:va
 .tone-good,.chip-good{--c:var(--good)}.tone-warn,.chip-warn{--c:var(--warn)}.tone-bad,.chip-bad{--c:var(--bad)}
 .tone-neutral,.chip-neutral{--c:var(--neutral)}.tone-info,.chip-info{--c:var(--info)}
 .tone-p50{--c:#93c5fd}.tone-p99{--c:#1d4ed8}
-.tone-run0{--c:#4f46e5}.tone-run1{--c:#0ea5e9}.tone-run2{--c:#f59e0b}.tone-run3{--c:#10b981}
-.tone-run4{--c:#ef4444}.tone-run5{--c:#8b5cf6}.tone-run6{--c:#14b8a6}.tone-run7{--c:#f97316}
 @media (max-width:760px){.run-header{flex-direction:column}.grid-world{grid-template-columns:1fr}
 .grid-2,.grid-3{grid-template-columns:1fr}}
 @media (prefers-color-scheme:dark){:root{--bg:#0b0f17;--card:#131926;--text:#e5e7eb;--muted:#94a3b8;

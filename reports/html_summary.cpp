@@ -135,21 +135,27 @@ std::string summary_section(const nlohmann::json& report) {
     const auto e2e_p50 = number_at(report, {"latency_ms", "end_to_end", "p50"});
     const auto per_second = [](double v) { return format_decimal(v) + "/s"; };
 
+    // A count the report does not hold shows as a dash, not as a reassuring 0.
+    const auto total = [&](std::string_view key) {
+        const auto value = number_at(report, {"totals", key});
+        return value ? format_count(*value) : std::string("\u2014");
+    };
+    const bool lost_known = number_at(report, {"totals", "lost"}).has_value();
+
     std::vector<Tile> tiles = {
-        {"Submitted", format_count(submitted),
+        {"Submitted", total("submitted"),
          rejected > 0 ? format_count(rejected) + " rejected at submission"
                       : "by the load generator",
          rejected > 0 ? "warn" : ""},
-        {"Accepted", format_count(accepted), share_of(accepted, submitted, "submitted"), ""},
-        {"Delivered", format_count(delivered), share_of(delivered, accepted, "accepted"),
+        {"Accepted", total("accepted"), share_of(accepted, submitted, "submitted"), ""},
+        {"Delivered", total("delivered"), share_of(delivered, accepted, "accepted"),
          delivered > 0 && delivered >= accepted ? "good" : ""},
-        {"Deferred", format_count(deferred), "temporary failures, retried",
-         deferred > 0 ? "warn" : ""},
-        {"Bounced", format_count(bounced), share_of(bounced, accepted, "accepted"),
+        {"Deferred", total("deferred"), "temporary failures, retried", deferred > 0 ? "warn" : ""},
+        {"Bounced", total("bounced"), share_of(bounced, accepted, "accepted"),
          bounced > 0 ? "bad" : ""},
-        {"Lost", format_count(lost), "accepted, never arrived", lost > 0 ? "bad" : "good"},
-        {"Duplicates", format_count(duplicates), "arrived more than once",
-         duplicates > 0 ? "bad" : ""},
+        {"Lost", total("lost"), "accepted, never arrived",
+         lost > 0 ? "bad" : (lost_known && accepted > 0 ? "good" : "")},
+        {"Duplicates", total("duplicates"), "arrived more than once", duplicates > 0 ? "bad" : ""},
         {"Submit rate",
          optional_number(number_at(report, {"throughput", "submit_per_s"}), +per_second),
          "messages accepted per second", ""},

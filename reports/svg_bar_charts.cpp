@@ -118,18 +118,27 @@ std::string stacked_share_chart(std::string_view label, const std::vector<Legend
     for (std::size_t r = 0; r < shown; ++r) {
         const StackRow& row = rows[r];
         const double y = legend_height + row_height * static_cast<double>(r);
+        // Shares from values scaled by the row's largest part, so parts near the largest
+        // drawable value cannot sum past it and draw a bar longer than the row.
+        std::vector<double> values(parts.size(), 0);
+        double largest = 0;
         double total = 0;
         for (std::size_t p = 0; p < parts.size(); ++p) {
-            total = drawable(total + (p < row.values.size() ? drawable(row.values[p]) : 0));
+            values[p] = p < row.values.size() ? drawable(row.values[p]) : 0;
+            largest = std::max(largest, values[p]);
+            total = drawable(total + values[p]);
         }
+        double scaled_total = 0;
+        for (double value : values)
+            scaled_total += largest > 0 ? value / largest : 0;
         append_text(out, label_width, y + 12, shorten(row.label, max_label_chars),
                     "class=\"row-label\" text-anchor=\"end\"");
         out += rect(bar_left, y + 2, bar_space, bar_thickness, "track") + "/>";
         double x = bar_left;
-        for (std::size_t p = 0; p < parts.size() && total > 0; ++p) {
-            const double value = p < row.values.size() ? drawable(row.values[p]) : 0;
+        for (std::size_t p = 0; p < parts.size() && largest > 0; ++p) {
+            const double value = values[p];
             if (value <= 0) continue;
-            const double share = value / total;
+            const double share = value / largest / scaled_total;
             const double length = share * bar_space;
             out += rect(x, y + 2, length, bar_thickness, "bar " + tone_class(parts[p].tone)) + '>';
             append_title(out, row.label + " \u2014 " + parts[p].name + ": " + format_count(value) +
@@ -191,7 +200,8 @@ std::string grouped_bar_chart(std::string_view label, const std::vector<Legend>&
     }
     out += "</g><g class=\"axis\">";
     for (double tick : y_ticks) {
-        append_text(out, left - 8, py(tick) + 4, format_axis(tick), "text-anchor=\"end\"");
+        // In the values' own unit: "2 s" on a latency axis, not "2k".
+        append_text(out, left - 8, py(tick) + 4, format_value(tick), "text-anchor=\"end\"");
     }
     out += "<line class=\"baseline\" x1=\"" + coord(left) + "\" x2=\"" + coord(width - right) +
            "\" y1=\"" + coord(top + plot_height) + "\" y2=\"" + coord(top + plot_height) + "\"/>";

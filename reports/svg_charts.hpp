@@ -28,7 +28,7 @@ inline constexpr std::size_t max_groups = 24;
 inline constexpr std::size_t max_label_chars = 28;
 
 // A legend entry: what a colour means. The tone is a CSS class suffix ("submitted",
-// "delivered", "good", "run0", ...).
+// "delivered", "good", ...).
 struct Legend {
     std::string name;
     std::string tone;

@@ -104,12 +104,16 @@ std::string histogram_chart(std::string_view label, std::vector<HistogramBucket>
     }
     const auto decades = static_cast<std::size_t>(high_decade - low_decade);
     const std::size_t label_every = (decades + max_decade_labels - 1) / max_decade_labels;
+    AxisLabelSpacing spacing;
     for (std::size_t d = 0; d <= decades; d += std::max<std::size_t>(label_every, 1)) {
         const double ms = std::pow(10.0, low_decade + static_cast<double>(d));
         const double x = px(ms);
         out += "<line class=\"tick\" x1=\"" + coord(x) + "\" x2=\"" + coord(x) + "\" y1=\"" +
                coord(top + plot_height) + "\" y2=\"" + coord(top + plot_height + 5) + "\"/>";
-        append_text(out, x, top + plot_height + 19, format_ms(ms), "text-anchor=\"middle\"");
+        const std::string tick_label = format_ms(ms);
+        if (spacing.fits(x, tick_label)) {
+            append_text(out, x, top + plot_height + 19, tick_label, "text-anchor=\"middle\"");
+        }
     }
     out += "<line class=\"baseline\" x1=\"" + coord(left) + "\" x2=\"" + coord(width - right) +
            "\" y1=\"" + coord(top + plot_height) + "\" y2=\"" + coord(top + plot_height) + "\"/>";

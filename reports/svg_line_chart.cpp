@@ -38,7 +38,7 @@ Downsampled downsample(const LineChart& chart) {
     out.values.resize(chart.series.size());
     for (std::size_t begin = 0; begin < n; begin += out.per_point) {
         const std::size_t end = std::min(n, begin + out.per_point);
-        out.x.push_back(std::isfinite(chart.x[begin]) ? std::max(0.0, chart.x[begin]) : 0.0);
+        out.x.push_back(drawable(chart.x[begin]));
         for (std::size_t s = 0; s < chart.series.size(); ++s) {
             const std::vector<double>& values = chart.series[s].values;
             double sum = 0;
@@ -97,13 +97,16 @@ std::string line_chart(const LineChart& chart) {
     for (double tick : y_ticks) {
         append_text(out, left - 8, py(tick) + 4, format_axis(tick), "text-anchor=\"end\"");
     }
+    AxisLabelSpacing spacing;
     for (double tick : x_ticks) {
         if (tick > x_high * (1 + 1e-9)) break;
         out += "<line class=\"tick\" x1=\"" + coord(px(tick)) + "\" x2=\"" + coord(px(tick)) +
                "\" y1=\"" + coord(top + plot_height) + "\" y2=\"" + coord(top + plot_height + 5) +
                "\"/>";
-        append_text(out, px(tick), top + plot_height + 20, time_label(tick),
-                    "text-anchor=\"middle\"");
+        const std::string label = time_label(tick);
+        if (spacing.fits(px(tick), label)) {
+            append_text(out, px(tick), top + plot_height + 20, label, "text-anchor=\"middle\"");
+        }
     }
     out += "<line class=\"baseline\" x1=\"" + coord(left) + "\" x2=\"" + coord(width - right) +
            "\" y1=\"" + coord(top + plot_height) + "\" y2=\"" + coord(top + plot_height) + "\"/>";

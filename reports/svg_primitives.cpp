@@ -159,6 +159,17 @@ std::string time_label(double seconds) {
     return label;
 }
 
+bool AxisLabelSpacing::fits(double x, std::string_view text) {
+    constexpr double gap = 8;
+    std::size_t code_points = 0;
+    for (char c : text)
+        code_points += is_continuation_byte(c) ? 0 : 1;
+    const double half = static_cast<double>(code_points) * glyph_width / 2;
+    if (x - half < last_right_ + gap) return false;
+    last_right_ = x + half;
+    return true;
+}
+
 std::string tone_class(std::string_view tone) {
     std::string out = "tone-";
     for (char c : tone) {

@@ -44,6 +44,17 @@ std::vector<double> time_ticks(double high, std::size_t target);
 // A time tick label: "45 s", "5 min", "1 h 30 min".
 std::string time_label(double seconds);
 
+// Labels along an x axis, left to right, each centred on its tick: one that would overlap the
+// label before it is left out (its tick stays), so long labels ("2.78e+282 h") never print
+// over each other.
+class AxisLabelSpacing {
+  public:
+    bool fits(double x, std::string_view text);
+
+  private:
+    double last_right_ = -largest_drawable;
+};
+
 // A tone as a CSS class: "tone-" + tone, with anything but [a-z0-9-] dropped.
 std::string tone_class(std::string_view tone);
 

@@ -131,9 +131,14 @@ TEST_CASE("the comparison page escapes and survives partial input", "[reports_ht
         comparison["metrics"][0]["values"] = {1};
         comparison["metrics"][1]["values"] = "none";
         comparison["metrics"][2]["values"] = {"fast", true, nullptr};
+        comparison["metrics"][3]["values"] = {1.7e308, -1e300, 0.5};
         const std::string html = render_compare_html(comparison);
         CHECK(test::shows_no_raw_non_numbers(html));
         CHECK(count(row_of(html, "submit rate"), "\u2014") == 3);
+        const std::string huge = row_of(html, "delivery rate");
+        CHECK(huge.find(">1.70e+308/s<") != std::string::npos);
+        CHECK(huge.find(">-1.00e+300/s<") != std::string::npos);
+        CHECK(huge.find(">0.5/s<") != std::string::npos);
     }
     SECTION("more runs than fit are cut, and said so") {
         nlohmann::json comparison = three_runs();

@@ -117,3 +117,27 @@ TEST_CASE("tone classes keep to [a-z0-9-]", "[reports_html]") {
 
 }  // namespace
 }  // namespace relaylab::reports::svg
+
+namespace relaylab::reports::svg {
+namespace {
+
+TEST_CASE("parts near the largest drawable value still split one bar", "[reports_html]") {
+    const std::string svg =
+        stacked_share_chart("domains", {{"delivered", "delivered"}, {"bounced", "bounced"}},
+                            {{"huge.test", {1e308, 1e308}}}, "attempts");
+    CHECK(test::count(svg, "(50%)") == 2);
+    CHECK(svg.find("(100%)") == std::string::npos);
+}
+
+TEST_CASE("axis labels that would overlap are left out", "[reports_html]") {
+    AxisLabelSpacing spacing;
+    CHECK(spacing.fits(100, "1 ms"));
+    CHECK_FALSE(spacing.fits(110, "10 ms"));
+    CHECK(spacing.fits(160, "10 ms"));
+    // Decades up to 10^300: every label drawn is clear of the one before.
+    const std::string svg = histogram_chart("h", {{0.5, 1}, {1e300, 1}}, "submitted", {});
+    CHECK(test::count(svg, "text-anchor=\"middle\">") < 9);
+}
+
+}  // namespace
+}  // namespace relaylab::reports::svg
