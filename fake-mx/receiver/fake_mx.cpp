@@ -186,7 +186,8 @@ asio::awaitable<void> Host::capture(smtp::ReceivedMessage&& message,
     if (owner.config.observer) {
         std::vector<std::string> recipients;
         recipients.reserve(captured.recipients.size());
-        for (const auto& r : captured.recipients) recipients.push_back(r.address);
+        for (const auto& r : captured.recipients)
+            recipients.push_back(r.address);
         ReceiverEvent event;
         event.kind = ReceiverEvent::Kind::accepted;
         event.host = name;
@@ -227,8 +228,8 @@ asio::awaitable<smtp::Decision> Host::decide(net::DecisionContext& context) {
             auth_facts = AuthFacts{std::string(summary.spf), std::string(summary.dkim),
                                    std::string(summary.dmarc), std::string(summary.arc),
                                    std::string(summary.dmarc_policy)};
-            auth_summary = AuthSummary{auth_facts.spf, auth_facts.dkim, auth_facts.dmarc,
-                                       auth_facts.arc};
+            auth_summary =
+                AuthSummary{auth_facts.spf, auth_facts.dkim, auth_facts.dmarc, auth_facts.arc};
         }
     }
 
@@ -325,7 +326,8 @@ void Host::notify_refusal(const net::DecisionContext& context, const smtp::Decis
         recipients.push_back(session.pending_path().address());
         mail_from = session.envelope().mail_from.address();
     } else if (context.phase == smtp::Phase::data_end) {
-        for (const auto& r : session.envelope().recipients) recipients.push_back(r.path.address());
+        for (const auto& r : session.envelope().recipients)
+            recipients.push_back(r.path.address());
         mail_from = session.envelope().mail_from.address();
     }
     ReceiverEvent event;

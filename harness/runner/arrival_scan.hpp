@@ -21,9 +21,9 @@ std::string_view tracking_id_in_headers(std::string_view content,
 std::optional<std::uint64_t> message_number(std::string_view tracking_id, std::string_view run_id);
 
 struct DsnFacts {
-    std::string_view tracking_id;             // of the returned message; "" if not found
-    std::vector<std::string> failed;          // Final-Recipient addresses with Action: failed
-    std::size_t delayed = 0;                  // recipients with Action: delayed
+    std::string_view tracking_id;     // of the returned message; "" if not found
+    std::vector<std::string> failed;  // Final-Recipient addresses with Action: failed
+    std::size_t delayed = 0;          // recipients with Action: delayed
 };
 
 // Scans a DSN (the whole message, bounded by `max_bytes`) for the per-recipient fields and the

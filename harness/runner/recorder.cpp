@@ -22,7 +22,9 @@ std::int64_t micros(std::chrono::steady_clock::duration d) {
     return std::chrono::duration_cast<std::chrono::microseconds>(d).count();
 }
 
-double ms(double us) { return std::round(us / 10.0) / 100.0; }  // two decimals
+double ms(double us) {
+    return std::round(us / 10.0) / 100.0;
+}  // two decimals
 
 nlohmann::json summary_json(const load::LatencyHistogram& h) {
     load::LatencySummary s = h.summary();
@@ -38,7 +40,8 @@ nlohmann::json coarse_buckets(const load::LatencyHistogram& h) {
     if (h.empty()) return out;
     std::vector<double> bounds_ms;
     for (double decade = 0.1; decade <= 3.6e6; decade *= 10)
-        for (double m : {1.0, 2.0, 5.0}) bounds_ms.push_back(decade * m);
+        for (double m : {1.0, 2.0, 5.0})
+            bounds_ms.push_back(decade * m);
     std::vector<std::uint64_t> counts(bounds_ms.size() + 1, 0);
     nlohmann::json full = h.to_json();
     for (const auto& bucket : full["buckets"]) {
@@ -48,8 +51,10 @@ nlohmann::json coarse_buckets(const load::LatencyHistogram& h) {
         counts[static_cast<std::size_t>(it - bounds_ms.begin())] += count;
     }
     std::size_t first = 0, last = counts.size();
-    while (first < counts.size() && counts[first] == 0) ++first;
-    while (last > first && counts[last - 1] == 0) --last;
+    while (first < counts.size() && counts[first] == 0)
+        ++first;
+    while (last > first && counts[last - 1] == 0)
+        --last;
     for (std::size_t i = first; i < last; ++i) {
         double le = i < bounds_ms.size() ? bounds_ms[i] : 3.6e6;
         out.push_back({{"le", std::round(le * 10) / 10}, {"count", counts[i]}});
@@ -58,9 +63,8 @@ nlohmann::json coarse_buckets(const load::LatencyHistogram& h) {
 }
 
 bool is_reply_code(std::string_view key) {
-    return key.size() == 3 && std::all_of(key.begin(), key.end(), [](char c) {
-               return c >= '0' && c <= '9';
-           });
+    return key.size() == 3 &&
+           std::all_of(key.begin(), key.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
 
 }  // namespace
@@ -85,7 +89,8 @@ void Recorder::on_message_made(std::uint64_t n, const std::vector<std::string>& 
     MessageState* state = state_locked(n);
     if (state == nullptr) return;
     state->recipients = static_cast<std::uint16_t>(std::min<std::size_t>(recipients.size(), 65535));
-    for (const auto& r : recipients) ++domains_[domain_of(r)].recipients;
+    for (const auto& r : recipients)
+        ++domains_[domain_of(r)].recipients;
 }
 
 void Recorder::on_submission(const load::MessageEvent& event) {
@@ -150,9 +155,8 @@ void Recorder::on_receiver(const fakemx::ReceiverEvent& event) {
         return;
     }
     // A refusal, or a drop (the client sees a lost connection: a temporary failure).
-    std::string code = event.kind == fakemx::ReceiverEvent::Kind::dropped
-                           ? "dropped"
-                           : std::to_string(event.code);
+    std::string code =
+        event.kind == fakemx::ReceiverEvent::Kind::dropped ? "dropped" : std::to_string(event.code);
     bool temporary = event.kind == fakemx::ReceiverEvent::Kind::dropped ||
                      (event.code >= 400 && event.code < 500);
     if (event.recipients.empty()) {
@@ -201,7 +205,8 @@ void Recorder::on_arrival_locked(const fakemx::ReceiverEvent& event, double at) 
         return;
     }
     std::uint64_t arriving = event.recipients.size();
-    std::uint64_t room = state->recipients > state->arrived ? state->recipients - state->arrived : 0;
+    std::uint64_t room =
+        state->recipients > state->arrived ? state->recipients - state->arrived : 0;
     if (arriving > room) {
         counts_.duplicates += arriving - room;
         arriving = room;
@@ -214,8 +219,8 @@ void Recorder::on_arrival_locked(const fakemx::ReceiverEvent& event, double at) 
         timeline_.add(at, TimelineSeries::delivered);
         last_delivery_s_ = at;
         if (state->intended_us >= 0)
-            end_to_end_latency_.record(
-                micros(std::chrono::steady_clock::now() - config_.start) - state->intended_us);
+            end_to_end_latency_.record(micros(std::chrono::steady_clock::now() - config_.start) -
+                                       state->intended_us);
     }
 }
 
@@ -223,7 +228,8 @@ void Recorder::on_dsn_locked(const fakemx::ReceiverEvent& event, double at) {
     DsnFacts dsn = scan_dsn(event.content);
     dsn_delayed_ += dsn.delayed;
     if (dsn.failed.empty()) return;  // a delay warning or a success notice: not a bounce
-    for (const auto& recipient : dsn.failed) ++domains_[domain_of(recipient)].bounced;
+    for (const auto& recipient : dsn.failed)
+        ++domains_[domain_of(recipient)].bounced;
     auto n = message_number(dsn.tracking_id, config_.run_id);
     MessageState* state = n ? state_locked(*n) : nullptr;
     if (state == nullptr) {
@@ -247,9 +253,9 @@ RecorderCounts Recorder::counts() const {
 nlohmann::json Recorder::measured(double elapsed_s) const {
     std::lock_guard lock(mutex_);
     nlohmann::json out;
-    out["totals"] = {{"submitted", counts_.submitted}, {"accepted", counts_.accepted},
-                     {"rejected", counts_.rejected},   {"delivered", counts_.delivered},
-                     {"deferred", counts_.deferred},   {"bounced", counts_.bounced},
+    out["totals"] = {{"submitted", counts_.submitted},  {"accepted", counts_.accepted},
+                     {"rejected", counts_.rejected},    {"delivered", counts_.delivered},
+                     {"deferred", counts_.deferred},    {"bounced", counts_.bounced},
                      {"duplicates", counts_.duplicates}};
     auto rate = [](std::uint64_t count, double over_s) {
         return over_s > 0 ? std::round(static_cast<double>(count) / over_s * 10) / 10 : 0.0;

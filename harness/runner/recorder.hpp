@@ -46,7 +46,7 @@ struct RecorderCounts {
     std::uint64_t bounced = 0;    // messages: a DSN reported a failed recipient
     std::uint64_t deferred = 0;   // temporary failures at receivers (per recipient)
     std::uint64_t duplicates = 0;
-    std::uint64_t arrivals = 0;   // transactions captured (DSNs included)
+    std::uint64_t arrivals = 0;  // transactions captured (DSNs included)
     // Accepted messages not yet delivered or bounced.
     std::uint64_t unaccounted() const {
         return accepted > delivered + bounced ? accepted - delivered - bounced : 0;

@@ -33,9 +33,9 @@ nlohmann::json traffic_json(const load::TrafficModel& traffic) {
     out["rate"] = traffic.arrivals == load::Arrivals::closed_loop ? nlohmann::json(nullptr)
                                                                   : nlohmann::json(traffic.rate);
     out["count"] = traffic.count ? nlohmann::json(*traffic.count) : nlohmann::json(nullptr);
-    out["duration_s"] = traffic.duration
-                            ? nlohmann::json(std::chrono::duration<double>(*traffic.duration).count())
-                            : nlohmann::json(nullptr);
+    out["duration_s"] =
+        traffic.duration ? nlohmann::json(std::chrono::duration<double>(*traffic.duration).count())
+                         : nlohmann::json(nullptr);
     out["ramp_up_s"] = std::chrono::duration<double>(traffic.ramp_up).count();
     return out;
 }

@@ -18,13 +18,13 @@ struct RunFacts {
     std::string run_id;
     std::string started_at;  // RFC 3339, UTC, milliseconds
     double duration_s = 0;
-    std::string relay_kind;     // "builtin" | "external"
-    std::string relay_address;  // where the load went
+    std::string relay_kind;                           // "builtin" | "external"
+    std::string relay_address;                        // where the load went
     nlohmann::json world = nlohmann::json::object();  // RunWorld::describe()
     // Messages the relay still held at the end; nullopt when it cannot be known (external).
     std::optional<std::uint64_t> relay_queue_depth;
     nlohmann::json submission_tls = nlohmann::json::object();  // version → connections
-    std::optional<std::string> error;  // the run broke: why
+    std::optional<std::string> error;                          // the run broke: why
 };
 
 nlohmann::json build_report(const scenario::Scenario& scenario, const RunFacts& facts,

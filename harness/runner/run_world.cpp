@@ -107,14 +107,16 @@ struct RunWorld::Impl {
 void RunWorld::Impl::prepare_hosts() {
     hosts = scenario.world.mx;
     std::set<std::string> used;
-    for (const auto& host : hosts) used.insert(host.address);
+    for (const auto& host : hosts)
+        used.insert(host.address);
     std::string catcher_address;
     for (int last = 254; last > 1 && catcher_address.empty(); --last) {
         std::string candidate = "127.0.0." + std::to_string(last);
         if (!used.count(candidate)) catcher_address = candidate;
     }
     bool have_catcher = false;
-    for (const auto& host : hosts) have_catcher |= host.name == bounce_host_name;
+    for (const auto& host : hosts)
+        have_catcher |= host.name == bounce_host_name;
     if (!have_catcher) {
         scenario::MxHost catcher;
         catcher.name = bounce_host_name;
@@ -138,8 +140,9 @@ void RunWorld::Impl::prepare_senders() {
             auto key = auth::PrivateKey::from_text(read_small_file(key_file), error);
             if (!key) throw WorldError(key_file.string() + ": " + error);
             zone_sender.dkim_selector = sender.dkim->selector;
-            zone_sender.dkim_record = "v=DKIM1; k=" + std::string(auth::key_type_name(key->type())) +
-                                      "; p=" + key->public_key_base64();
+            zone_sender.dkim_record =
+                "v=DKIM1; k=" + std::string(auth::key_type_name(key->type())) +
+                "; p=" + key->public_key_base64();
             dkim_keys.emplace_back(sender.domain, key_file);
         }
         senders.push_back(std::move(zone_sender));
@@ -195,10 +198,11 @@ void RunWorld::Impl::start_dns() {
 
 void RunWorld::Impl::start_fake_mx() {
     std::vector<std::string> addresses;
-    for (const auto& host : hosts) addresses.push_back(host.address);
+    for (const auto& host : hosts)
+        addresses.push_back(host.address);
     for (int attempt = 0;; ++attempt) {
-        mx_port = scenario.world.mx_port != 0 ? scenario.world.mx_port
-                                              : pick_shared_port(addresses);
+        mx_port =
+            scenario.world.mx_port != 0 ? scenario.world.mx_port : pick_shared_port(addresses);
         fakemx::FakeMxConfig config;
         for (const auto& host : hosts)
             config.hosts.push_back({host.name, host.address, mx_port, host.behaviour});
@@ -210,8 +214,8 @@ void RunWorld::Impl::start_fake_mx() {
         config.capture.session_memory_limit = 16ull << 20;
         config.auth_dns = dns::ResolverConfig::fixture("127.0.0.1", dns_server->port());
         if (scenario.world.dns.listen_address != "0.0.0.0")
-            config.auth_dns = dns::ResolverConfig::fixture(scenario.world.dns.listen_address,
-                                                           dns_server->port());
+            config.auth_dns =
+                dns::ResolverConfig::fixture(scenario.world.dns.listen_address, dns_server->port());
         config.tls_ca_dir = (work_dir / "ca").string();
         config.observer = observer;
         try {
@@ -240,6 +244,8 @@ void RunWorld::Impl::start_relay() {
                                  dns_server->port()};
     config.mx_port = mx_port;
     config.admin.reset();
+    // The relay's own account of every attempt, kept with --keep-work for a post-mortem.
+    config.event_log = work_dir / "relay-events.jsonl";
     for (const auto& [domain, key_file] : dkim_keys) {
         std::string selector;
         for (const auto& sender : scenario.world.senders)
@@ -260,7 +266,9 @@ RunWorld::RunWorld(const scenario::Scenario& scenario, std::filesystem::path wor
                    fakemx::ReceiverObserver observer)
     : impl_(std::make_unique<Impl>(scenario, std::move(work_dir), std::move(observer))) {}
 
-RunWorld::~RunWorld() { stop(); }
+RunWorld::~RunWorld() {
+    stop();
+}
 
 void RunWorld::start() {
     impl_->started = true;
@@ -282,8 +290,7 @@ void RunWorld::stop() {
 }
 
 asio::ip::tcp::endpoint RunWorld::submission_endpoint() const {
-    if (impl_->relay)
-        return {asio::ip::make_address("127.0.0.1"), impl_->relay->relay_in_port()};
+    if (impl_->relay) return {asio::ip::make_address("127.0.0.1"), impl_->relay->relay_in_port()};
     const scenario::ExternalRelay& external = impl_->scenario.relay.external;
     std::string host = external.host == "localhost" ? "127.0.0.1" : external.host;
     return {asio::ip::make_address(host), external.port};
@@ -303,7 +310,8 @@ std::optional<std::uint64_t> RunWorld::relay_queue_depth() const {
 
 std::map<std::string, std::vector<std::string>> RunWorld::host_domains() const {
     std::map<std::string, std::vector<std::string>> out;
-    for (const auto& host : impl_->hosts) out[host.name] = host.domains;
+    for (const auto& host : impl_->hosts)
+        out[host.name] = host.domains;
     // The bounce catcher serves the sender domains that have no MX host of their own.
     return out;
 }

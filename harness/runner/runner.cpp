@@ -34,7 +34,9 @@ constexpr double snapshot_interval_s = 1.0;
 constexpr double quiet_drain_s = 2.0;
 
 std::atomic<int> interrupted{0};
-extern "C" void on_interrupt(int signal) { interrupted.store(signal); }
+extern "C" void on_interrupt(int signal) {
+    interrupted.store(signal);
+}
 
 // Records each message's recipients as the generator takes it.
 class RecordingFactory : public load::MessageFactory {
@@ -159,13 +161,14 @@ RunResult run_scenario(const scenario::Scenario& scenario, const RunOptions& opt
     recorder_config.run_id = facts.run_id;
     recorder_config.start = start;
     recorder_config.open_loop = scenario.traffic.arrivals != load::Arrivals::closed_loop;
-    for (const auto& host : scenario.world.mx) recorder_config.host_domains[host.name] = host.domains;
+    for (const auto& host : scenario.world.mx)
+        recorder_config.host_domains[host.name] = host.domains;
     Recorder recorder(recorder_config);
 
     std::filesystem::path work_dir;
     std::unique_ptr<RunWorld> world;
     std::unique_ptr<Dashboard> dashboard;
-    ProgressPrinter progress(status, options.progress);
+    ProgressPrinter progress(status, options.progress, 5, options.terminal_width);
     auto finish = [&](nlohmann::json report) {
         bool passed = judge_expectations(scenario, report);
         result.exit_code = !report["error"].is_null() ? 3 : passed ? 0 : 1;
@@ -177,7 +180,9 @@ RunResult run_scenario(const scenario::Scenario& scenario, const RunOptions& opt
         }
         if (dashboard) dashboard->finish(report);
         result.report = std::move(report);
-        if (!options.keep_work_dir && !work_dir.empty()) {
+        if (options.keep_work_dir && !work_dir.empty()) {
+            status << "work folder kept: " << work_dir.string() << std::endl;
+        } else if (!work_dir.empty()) {
             std::error_code ignored;
             std::filesystem::remove_all(work_dir, ignored);
         }
@@ -186,10 +191,9 @@ RunResult run_scenario(const scenario::Scenario& scenario, const RunOptions& opt
 
     try {
         work_dir = make_work_dir();
-        world = std::make_unique<RunWorld>(scenario, work_dir,
-                                           [&recorder](const fakemx::ReceiverEvent& event) {
-                                               recorder.on_receiver(event);
-                                           });
+        world = std::make_unique<RunWorld>(
+            scenario, work_dir,
+            [&recorder](const fakemx::ReceiverEvent& event) { recorder.on_receiver(event); });
         world->start();
     } catch (const std::exception& e) {
         facts.error = std::string("the world did not start: ") + e.what();
@@ -216,13 +220,14 @@ RunResult run_scenario(const scenario::Scenario& scenario, const RunOptions& opt
         }
     }
 
+    load::TrafficModel traffic = scenario.traffic;
+    traffic.run_id = facts.run_id;  // the tracking ids the recorder looks for
     auto factory = std::make_shared<RecordingFactory>(
-        std::make_shared<load::ScenarioMessageFactory>(scenario.traffic), recorder);
+        std::make_shared<load::ScenarioMessageFactory>(std::move(traffic)), recorder);
     boost::asio::io_context io;
-    load::LoadGenerator generator(io.get_executor(), make_plan(scenario, *world), factory,
-                                  [&recorder](const load::MessageEvent& event) {
-                                      recorder.on_submission(event);
-                                  });
+    load::LoadGenerator generator(
+        io.get_executor(), make_plan(scenario, *world), factory,
+        [&recorder](const load::MessageEvent& event) { recorder.on_submission(event); });
     std::atomic<bool> generator_done{false};
     load::LoadTotals load_totals;
     generator.start([&](const load::LoadTotals& totals) {
@@ -269,7 +274,8 @@ RunResult run_scenario(const scenario::Scenario& scenario, const RunOptions& opt
             break;
         }
         if (now - last_snapshot >= snapshot_interval_s) {
-            progress.update(progress_of(counts, scenario, now, phase, previous, now - last_snapshot));
+            progress.update(
+                progress_of(counts, scenario, now, phase, previous, now - last_snapshot));
             if (dashboard) {
                 RunFacts live = facts;
                 live.duration_s = now;
@@ -295,8 +301,8 @@ RunResult run_scenario(const scenario::Scenario& scenario, const RunOptions& opt
     // Not one message in, and connections refused: the relay under test is not there (a
     // relay that refuses every message is a result, not a broken run).
     if (!facts.error && counts.accepted == 0 && load_totals.connect_failures > 0)
-        facts.error = "could not reach the relay at " + facts.relay_address + ": " +
-                      load_totals.first_error;
+        facts.error =
+            "could not reach the relay at " + facts.relay_address + ": " + load_totals.first_error;
     progress.finish(progress_of(counts, scenario, facts.duration_s, "done", previous,
                                 facts.duration_s - last_snapshot));
     return finish(build_report(scenario, facts, recorder.measured(facts.duration_s)));

@@ -43,7 +43,8 @@ std::string verdict_line(const nlohmann::json& report, const char* method) {
     const nlohmann::json& counts = at(report, {"auth", method});
     if (!counts.is_object() || counts.empty()) return {};
     std::uint64_t total = 0;
-    for (const auto& [verdict, count] : counts.items()) total += count.get<std::uint64_t>();
+    for (const auto& [verdict, count] : counts.items())
+        total += count.get<std::uint64_t>();
     std::uint64_t pass = counts.value("pass", std::uint64_t{0});
     return std::string(method) + " pass " + number(pass) + "/" + number(total);
 }
@@ -64,9 +65,8 @@ std::string format_summary(const nlohmann::json& report) {
         << number(totals["bounced"]) << " bounced, " << number(totals["lost"]) << " lost, "
         << number(totals["in_flight"]) << " still queued, " << number(totals["duplicates"])
         << " duplicates; " << number(totals["deferred"]) << " deferrals at receivers\n";
-    out << "  rates      " << number(at(report, {"throughput", "submit_per_s"}))
-        << " accepted/s, " << number(at(report, {"throughput", "delivered_per_s"}))
-        << " delivered/s\n";
+    out << "  rates      " << number(at(report, {"throughput", "submit_per_s"})) << " accepted/s, "
+        << number(at(report, {"throughput", "delivered_per_s"})) << " delivered/s\n";
     out << "  latency    submit p50 " << number(at(report, {"latency_ms", "submit", "p50"}))
         << " ms, p99 " << number(at(report, {"latency_ms", "submit", "p99"}))
         << " ms; end-to-end p50 " << number(at(report, {"latency_ms", "end_to_end", "p50"}))
@@ -78,7 +78,8 @@ std::string format_summary(const nlohmann::json& report) {
         verdicts += (verdicts.empty() ? "" : ", ") + line;
     }
     if (!verdicts.empty()) out << "  auth       " << verdicts << "\n";
-    if (!report["error"].is_null()) out << "\n  RUN ERROR: " << report["error"].get<std::string>() << "\n";
+    if (!report["error"].is_null())
+        out << "\n  RUN ERROR: " << report["error"].get<std::string>() << "\n";
     std::size_t failed = 0, total = 0;
     if (report.contains("expectations") && !report["expectations"].empty()) {
         out << "\n";

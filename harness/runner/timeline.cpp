@@ -6,8 +6,8 @@
 namespace relaylab::runner {
 
 namespace {
-constexpr const char* series_names[timeline_series_count] = {
-    "submitted", "accepted", "rejected", "delivered", "deferred", "bounced"};
+constexpr const char* series_names[timeline_series_count] = {"submitted", "accepted", "rejected",
+                                                             "delivered", "deferred", "bounced"};
 }
 
 void Timeline::add(double at_s, TimelineSeries series, std::uint64_t count) {
@@ -17,7 +17,8 @@ void Timeline::add(double at_s, TimelineSeries series, std::uint64_t count) {
         // Merge pairs: the step doubles, the history halves.
         std::vector<Step> merged((steps_.size() + 1) / 2, Step{});
         for (std::size_t i = 0; i < steps_.size(); ++i)
-            for (std::size_t s = 0; s < timeline_series_count; ++s) merged[i / 2][s] += steps_[i][s];
+            for (std::size_t s = 0; s < timeline_series_count; ++s)
+                merged[i / 2][s] += steps_[i][s];
         steps_ = std::move(merged);
         step_s_ *= 2;
         index = static_cast<std::size_t>(at_s / step_s_);

@@ -11,15 +11,14 @@ constexpr std::size_t txt_string_max = 255;
 
 std::string zone_header(const std::string& origin) {
     // Short TTLs and timers: a fixture, nothing caches it for long.
-    return "$ORIGIN " + origin + "\n$TTL 60\n" + "@ IN SOA ns." + origin + " hostmaster." +
-           origin + " 1 60 60 600 60\n" + "@ IN NS ns." + origin + "\n" + "ns." + origin +
+    return "$ORIGIN " + origin + "\n$TTL 60\n" + "@ IN SOA ns." + origin + " hostmaster." + origin +
+           " 1 60 60 600 60\n" + "@ IN NS ns." + origin + "\n" + "ns." + origin +
            " IN A 127.0.0.1\n";
 }
 
 bool within(const std::string& name, const std::string& origin) {
-    return name == origin ||
-           (name.size() > origin.size() && name.ends_with(origin) &&
-            name[name.size() - origin.size() - 1] == '.');
+    return name == origin || (name.size() > origin.size() && name.ends_with(origin) &&
+                              name[name.size() - origin.size() - 1] == '.');
 }
 
 }  // namespace
@@ -64,12 +63,14 @@ std::vector<SynthesizedZone> synthesize_zones(const ZoneInputs& inputs) {
     };
     std::set<std::string> domains_with_mx;
     for (const auto& host : inputs.hosts)
-        for (const auto& domain : host.domains) domains_with_mx.insert(absolute_name(domain));
+        for (const auto& domain : host.domains)
+            domains_with_mx.insert(absolute_name(domain));
 
     // Which synthesized origin holds a name: the longest origin among the domains we make
     // zones for that contains it; else the name is an origin of its own.
     std::set<std::string> origins = domains_with_mx;
-    for (const auto& sender : inputs.senders) origins.insert(absolute_name(sender.domain));
+    for (const auto& sender : inputs.senders)
+        origins.insert(absolute_name(sender.domain));
     auto origin_of = [&](const std::string& name) {
         std::string best;
         for (const auto& origin : origins)
