@@ -26,8 +26,8 @@ build_packages=(g++ cmake ninja-build pkg-config libboost1.81-dev libssl-dev lib
     nlohmann-json3-dev catch2 libpsl-dev publicsuffix openssl)
 # Real peers the tests talk to, conformance suites shipped by Debian, clang for libFuzzer,
 # chromium (report.html rendered headless) and python3-jsonschema (report.json against its schema).
-test_packages=(swaks libnet-ssleay-perl postfix python3 python3-dkim python3-spf python3-yaml python3-prometheus-client ldnsutils
-    bind9-dnsutils curl clang libclang-rt-14-dev procps iproute2 chromium python3-jsonschema)
+test_packages=(swaks libnet-ssleay-perl postfix python3 python3-dkim python3-spf python3-yaml python3-prometheus-client python3-jsonschema ldnsutils
+    bind9-dnsutils curl clang libclang-rt-14-dev procps iproute2 chromium)
 
 sudo_if_needed() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 

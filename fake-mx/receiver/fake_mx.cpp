@@ -90,7 +90,9 @@ struct Host {
     asio::awaitable<void> capture(smtp::ReceivedMessage&& message,
                                   const smtp::ConnectionInfo& connection, const net::TlsInfo& tls,
                                   SystemClock::time_point connected_at,
-                                  const auth::Verdicts* verdicts);
+                                  const auth::Verdicts* verdicts, const AuthSummary* summary);
+    // Tells the observer of a refusal or a drop (recipients as ReceiverEvent says).
+    void notify_refusal(const net::DecisionContext& context, const smtp::Decision& decision);
     asio::awaitable<std::optional<auth::Verdicts>> judge(smtp::ServerSession& session);
 };
 
@@ -158,7 +160,7 @@ asio::awaitable<std::optional<auth::Verdicts>> Host::judge(smtp::ServerSession& 
 asio::awaitable<void> Host::capture(smtp::ReceivedMessage&& message,
                                     const smtp::ConnectionInfo& connection, const net::TlsInfo& tls,
                                     SystemClock::time_point connected_at,
-                                    const auth::Verdicts* verdicts) {
+                                    const auth::Verdicts* verdicts, const AuthSummary* summary) {
     capture::Reception reception;
     reception.session_id = connection.session_id;
     reception.host = name;
@@ -168,10 +170,12 @@ asio::awaitable<void> Host::capture(smtp::ReceivedMessage&& message,
     reception.connected_at = connected_at;
     reception.received_at = SystemClock::now();
     std::string raw;
+    std::size_t added_prefix = 0;  // our Authentication-Results field, before the content
     if (verdicts != nullptr) {
         reception.auth_verdicts = auth::to_compact_json(*verdicts);
         // The stored copy carries the verdicts as a receiving MTA would add them (RFC 8601).
         raw = auth::authentication_results_field(*verdicts);
+        added_prefix = raw.size();
         raw += message.content;
         message.content.clear();
     } else {
@@ -179,6 +183,23 @@ asio::awaitable<void> Host::capture(smtp::ReceivedMessage&& message,
     }
     capture::CapturedMessage captured = capture::from_received(message, reception);
     captured.size = message.size;
+    if (owner.config.observer) {
+        std::vector<std::string> recipients;
+        recipients.reserve(captured.recipients.size());
+        for (const auto& r : captured.recipients)
+            recipients.push_back(r.address);
+        ReceiverEvent event;
+        event.kind = ReceiverEvent::Kind::accepted;
+        event.host = name;
+        event.code = 250;
+        event.mail_from = captured.mail_from;
+        event.recipients = recipients;
+        // The content as the client sent it (without our Authentication-Results field).
+        event.content = std::string_view(raw).substr(added_prefix);
+        event.tls = &reception.tls;
+        event.auth = summary;
+        owner.config.observer(event);
+    }
     capture::MaildirWrite written;
     if (owner.disk_pool) {
         // The reply waits for the file as before, but the io thread serves others meanwhile.
@@ -199,6 +220,7 @@ asio::awaitable<smtp::Decision> Host::decide(net::DecisionContext& context) {
 
     std::optional<auth::Verdicts> verdicts;
     AuthFacts auth_facts;
+    AuthSummary auth_summary;
     if (context.phase == smtp::Phase::data_end) {
         verdicts = co_await judge(session);
         if (verdicts) {
@@ -206,6 +228,8 @@ asio::awaitable<smtp::Decision> Host::decide(net::DecisionContext& context) {
             auth_facts = AuthFacts{std::string(summary.spf), std::string(summary.dkim),
                                    std::string(summary.dmarc), std::string(summary.arc),
                                    std::string(summary.dmarc_policy)};
+            auth_summary =
+                AuthSummary{auth_facts.spf, auth_facts.dkim, auth_facts.dmarc, auth_facts.arc};
         }
     }
 
@@ -281,12 +305,39 @@ asio::awaitable<smtp::Decision> Host::decide(net::DecisionContext& context) {
         if (accepted) {
             engine.message_accepted(client_ip, now);
             co_await capture(session.take_message(), session.connection(), context.tls,
-                             context.connected_at, verdicts ? &*verdicts : nullptr);
+                             context.connected_at, verdicts ? &*verdicts : nullptr,
+                             verdicts ? &auth_summary : nullptr);
         } else {
             ++counters.rejected_messages;
+            notify_refusal(context, decision);
         }
+    } else if (decision.silent || (decision.reply && !decision.reply->positive())) {
+        notify_refusal(context, decision);
     }
     co_return decision;
+}
+
+void Host::notify_refusal(const net::DecisionContext& context, const smtp::Decision& decision) {
+    if (!owner.config.observer) return;
+    const smtp::ServerSession& session = context.session;
+    std::vector<std::string> recipients;
+    std::string mail_from;
+    if (context.phase == smtp::Phase::rcpt) {
+        recipients.push_back(session.pending_path().address());
+        mail_from = session.envelope().mail_from.address();
+    } else if (context.phase == smtp::Phase::data_end) {
+        for (const auto& r : session.envelope().recipients)
+            recipients.push_back(r.path.address());
+        mail_from = session.envelope().mail_from.address();
+    }
+    ReceiverEvent event;
+    event.kind = decision.silent ? ReceiverEvent::Kind::dropped : ReceiverEvent::Kind::refused;
+    event.phase = context.phase;
+    event.host = name;
+    event.code = decision.silent || !decision.reply ? 0 : decision.reply->code;
+    event.mail_from = mail_from;
+    event.recipients = recipients;
+    owner.config.observer(event);
 }
 
 nlohmann::json World::stats() const {

@@ -14,6 +14,7 @@
 
 #include "fake-mx/behaviour/behaviour.hpp"
 #include "fake-mx/capture/capture_store.hpp"
+#include "fake-mx/receiver/receiver_event.hpp"
 #include "harness/dns/resolver_config.hpp"
 #include "harness/net/smtp_server.hpp"
 
@@ -57,6 +58,9 @@ struct FakeMxConfig {
     std::uint64_t accept_limit = 0;
     // Threads that write and fsync Maildir files (--store) so no io thread waits for the disk.
     unsigned disk_threads = 2;
+    // Told of every acceptance, refusal and drop as it happens (the scenario runner's
+    // recorder); empty: nobody.
+    ReceiverObserver observer;
 };
 
 // A configuration FakeMx cannot run with (a CA directory it cannot use, ...).

@@ -32,5 +32,6 @@ int auth_main(const Args& args);
 int dns_main(const Args& args);
 int fake_mx_main(const Args& args);
 int relay_main(const Args& args);
+int report_main(const Args& args);
 
 }  // namespace relaylab::cli

@@ -26,6 +26,7 @@ const std::vector<Command>& command_table() {
          fake_mx_main},
         {"relay", "the relay engine: an MTA with durable spool, MX routing, retries, bounces",
          relay_main},
+        {"report", "compare runs' report.json side by side: report compare", report_main},
     };
     return table;
 }

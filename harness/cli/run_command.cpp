@@ -1,14 +1,17 @@
-// relaylab run: with no scenario, the quickstart in the embedded world — an in-process sink on
-// an ephemeral loopback port, load from the client, and one expectation: every message the
-// client saw accepted arrived at the sink, and none failed. (The scenario runner replaces this.)
-#include <iomanip>
+// relaylab run [SCENARIO.json]: the scenario runner. Without a scenario, the quickstart
+// compiled into the binary (the builtin relay, fixture DNS, three receiving providers, one of
+// them greylisting and one rate-limiting). Exit codes: 0 every expectation held, 1 one failed,
+// 2 the scenario or the options are wrong (file and JSON pointer named), 3 the run broke.
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include <cmath>
 #include <iostream>
-#include <nlohmann/json.hpp>
-#include <thread>
 
 #include "harness/cli/commands.hpp"
-#include "harness/load/load_generator.hpp"
-#include "harness/net/smtp_server.hpp"
+#include "harness/relay/config/config_values.hpp"
+#include "harness/runner/runner.hpp"
+#include "harness/scenario/scenario_parser.hpp"
 
 namespace relaylab::cli {
 
@@ -17,18 +20,24 @@ namespace {
 const CommandSpec& spec() {
     static const CommandSpec spec{
         .name = "run",
-        .synopsis = "[options]",
-        .summary = "run the quickstart in the embedded world",
+        .synopsis = "[SCENARIO.json] [options]",
+        .summary = "run a scenario (default: the quickstart) and write its reports",
         .description =
-            "Starts a sink on an ephemeral loopback port, sends --count messages to it through\n"
-            "the SMTP client and checks that every message arrived. Scenario files come with the\n"
-            "scenario runner (not in this version). Exit code 0 when the check held, 1 when not.",
+            "Builds the scenario's world on loopback (fixture DNS, fake MX hosts, the builtin\n"
+            "relay unless the scenario or --relay names an external one), drives its traffic,\n"
+            "drains, judges its expectations and writes report.json, report.html and junit.xml.\n"
+            "Without SCENARIO.json: the quickstart embedded in the binary.\n"
+            "Exit code 0 when every expectation held, 1 when one failed, 2 for a bad scenario\n"
+            "or option, 3 when the run itself broke.",
         .options =
             {
-                {"--count", "N", "messages (default 10000)"},
-                {"--concurrency", "C", "client sessions (default 10)"},
-                {"--size", "BYTES", "message size (default 1024)"},
-                {"--json", "", "print the summary as one JSON object"},
+                {"--report-dir", "DIR", "where the reports go (default ./relaylab-report)"},
+                {"--relay", "HOST:PORT", "send to this external relay instead of the scenario's"},
+                {"--seed", "N", "the seed of every random choice (default: the scenario's)"},
+                {"--scale", "F", "multiply the traffic's count or duration by F (0 < F <= 1)"},
+                {"--dashboard", "ADDR:PORT", "serve a live page there while the run goes on"},
+                {"--quiet", "", "no progress and no summary (reports and exit code only)"},
+                {"--keep-work", "", "keep the work folder (spool, keys) and print where it is"},
             },
         .min_positional = 0,
         .max_positional = 1,
@@ -37,64 +46,78 @@ const CommandSpec& spec() {
     return spec;
 }
 
+std::size_t terminal_width() {
+    winsize size{};
+    if (ioctl(STDERR_FILENO, TIOCGWINSZ, &size) == 0 && size.ws_col >= 40) return size.ws_col;
+    return 100;
+}
+
+void apply_overrides(const ParsedArgs& args, scenario::Scenario& scenario) {
+    if (args.has("--seed")) scenario.traffic.seed = args.get_uint("--seed", 1, 0, UINT64_MAX);
+    if (args.has("--scale")) {
+        double scale = args.get_double("--scale", 1, 1e-9, 1);
+        if (scenario.traffic.count) {
+            auto scaled = static_cast<std::uint64_t>(
+                std::ceil(static_cast<double>(*scenario.traffic.count) * scale));
+            scenario.traffic.count = std::max<std::uint64_t>(1, scaled);
+        }
+        if (scenario.traffic.duration) {
+            auto ms = static_cast<std::int64_t>(
+                std::ceil(static_cast<double>(scenario.traffic.duration->count()) * scale));
+            scenario.traffic.duration = std::chrono::milliseconds(std::max<std::int64_t>(1, ms));
+        }
+    }
+    if (auto relay = args.get("--relay")) {
+        std::string error;
+        auto host_port = relay::parse_host_port(*relay, relay::HostRule::address_literal,
+                                                relay::PortRule::remote, &error);
+        if (!host_port) throw UsageError("--relay " + *relay + ": " + error);
+        scenario.relay.kind = scenario::RelayKind::external;
+        scenario.relay.external.host = host_port->host;
+        scenario.relay.external.port = host_port->port;
+    }
+}
+
+std::optional<std::pair<std::string, std::uint16_t>> dashboard_listen(const ParsedArgs& args) {
+    auto text = args.get("--dashboard");
+    if (!text) return std::nullopt;
+    std::string error;
+    auto host_port = relay::parse_host_port(*text, relay::HostRule::address_literal,
+                                            relay::PortRule::listener, &error);
+    if (!host_port) throw UsageError("--dashboard " + *text + ": " + error);
+    return std::make_pair(host_port->host, host_port->port);
+}
+
 int run(const ParsedArgs& args) {
-    if (!args.positional().empty()) {
-        throw UsageError("scenario files are not supported yet ('" + args.positional()[0] +
-                         "'); run without one for the quickstart");
-    }
-    net::SmtpServerConfig sink;
-    sink.listeners = {{"127.0.0.1", 0, false}};
-    sink.session.keep_content = false;
-    net::SmtpServer server(sink);
+    scenario::Scenario scenario;
     try {
-        server.start();
-    } catch (const std::exception& e) {
-        throw RunError(e.what());
+        scenario = args.positional().empty() ? scenario::embedded_quickstart()
+                                             : scenario::load_scenario(args.positional()[0]);
+    } catch (const scenario::ScenarioError& e) {
+        throw UsageError(e.what());
     }
+    apply_overrides(args, scenario);
 
-    load::LoadPlan plan;
-    plan.endpoints = {{boost::asio::ip::make_address("127.0.0.1"), server.port()}};
-    plan.count = args.get_uint("--count", 10000, 1, 100'000'000);
-    plan.concurrency = args.get_uint("--concurrency", 10, 1, 10'000);
-    plan.connection.timeouts.every_phase = std::chrono::seconds(30);
-    load::MessageTemplate message;
-    message.size = args.get_uint("--size", 1024, 1, 64ull * 1024 * 1024);
-    load::LoadTotals totals =
-        load::run_load(plan, std::make_shared<load::TemplateMessageFactory>(message));
-    server.stop();
+    runner::RunOptions options;
+    options.report_dir = args.get_or("--report-dir", "relaylab-report");
+    options.dashboard = dashboard_listen(args);
+    options.keep_work_dir = args.has("--keep-work");
+    bool quiet = args.has("--quiet");
+    options.progress = quiet                   ? runner::ProgressStyle::quiet
+                       : isatty(STDERR_FILENO) ? runner::ProgressStyle::bar
+                                               : runner::ProgressStyle::lines;
+    options.terminal_width = terminal_width();
 
-    std::uint64_t received = server.stats().messages;
-    load::LatencySummary latency = totals.latency.summary();
-    bool passed =
-        totals.failed == 0 && received == totals.accepted && totals.accepted == plan.count;
-    if (args.has("--json")) {
-        nlohmann::json out = {
-            {"sent", totals.accepted},
-            {"failed", totals.failed_by},
-            {"received", received},
-            {"msgs_per_s", totals.accepted_per_s()},
-            {"latency_ms",
-             {{"p50", latency.p50},
-              {"p90", latency.p90},
-              {"p99", latency.p99},
-              {"p999", latency.p999},
-              {"max", latency.max}}},
-            {"passed", passed},
-        };
-        std::cout << out.dump() << std::endl;
-    } else {
-        std::cout << "relaylab quickstart: " << plan.count << " messages of " << message.size
-                  << " bytes, " << plan.concurrency
-                  << " sessions, into an in-process sink on 127.0.0.1:" << server.port() << '\n'
-                  << "sent " << totals.accepted << ", failed " << totals.failed
-                  << ", received by the sink " << received << '\n'
-                  << std::fixed << std::setprecision(1) << totals.accepted_per_s()
-                  << " msgs/s; latency ms p50 " << std::setprecision(3) << latency.p50 << "  p90 "
-                  << latency.p90 << "  p99 " << latency.p99 << "  max " << latency.max << '\n'
-                  << "expectation 'every message delivered': " << (passed ? "passed" : "FAILED")
-                  << std::endl;
+    std::ostream null_stream(nullptr);
+    runner::RunResult result =
+        runner::run_scenario(scenario, options, quiet ? null_stream : std::cerr);
+    if (!quiet) {
+        std::cout << runner::format_summary(result.report);
+        std::cout << "  reports    " << (result.report_dir / "report.html").string() << ", "
+                  << (result.report_dir / "report.json").string() << ", "
+                  << (result.report_dir / "junit.xml").string() << std::endl;
     }
-    return passed ? exit_ok : exit_expectation_failed;
+    return result.exit_code;
 }
 
 }  // namespace

@@ -4,10 +4,13 @@
 #pragma once
 
 #include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
 
 namespace relaylab::http {
+
+class ResponseStream;  // response_stream.hpp
 
 struct HttpRequest {
     std::string method;  // as sent: "GET", "POST", ... (case-sensitive, RFC 9110 9.1)
@@ -22,6 +25,10 @@ struct HttpResponse {
     std::string content_type = "application/json";
     std::string body;
     std::string allow;  // for 405: the methods the path takes (RFC 9110 15.5.6 requires it)
+    // Set: the body is this stream, not `body` (server-sent events). The server writes the
+    // header (Cache-Control: no-cache, chunked; the connection closes after it), then what the
+    // stream yields, until it ends.
+    std::shared_ptr<ResponseStream> stream;
 };
 
 // Called on the server's io thread, one request at a time per connection; it must not block

@@ -5,19 +5,29 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/chunk_encode.hpp>
+#include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/read.hpp>
+#include <boost/beast/http/serializer.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
 #include <exception>
 #include <list>
+#include <memory>
 #include <optional>
+#include <string_view>
 #include <system_error>
 #include <thread>
+#include <tuple>
+
+#include "harness/http/response_stream.hpp"
 
 #include "harness/log/log.hpp"
 #include "harness/log/spawn_handler.hpp"
@@ -106,6 +116,10 @@ struct HttpServer::Impl {
     HttpResponse call_handler(const HttpRequest& request);
     asio::awaitable<bool> send(beast::tcp_stream& stream, const HttpResponse& answer,
                                unsigned version, bool keep_alive);
+    asio::awaitable<void> send_stream(beast::tcp_stream& stream, const HttpResponse& answer,
+                                      unsigned version);
+    asio::awaitable<bool> write_piece(beast::tcp_stream& stream, std::string_view bytes,
+                                      bool chunked);
 };
 
 // Closes the connection that has waited longest for a request (of one client, or of anyone):
@@ -232,6 +246,90 @@ asio::awaitable<bool> HttpServer::Impl::send(beast::tcp_stream& stream, const Ht
     co_return !ec;
 }
 
+// One piece of a streamed body within the write deadline: a reader that stopped reading makes
+// the write time out, and the connection is dropped instead of its bytes piling up here.
+asio::awaitable<bool> HttpServer::Impl::write_piece(beast::tcp_stream& stream,
+                                                    std::string_view bytes, bool chunked) {
+    stream.expires_after(config.limits.write_timeout);
+    boost::system::error_code ec;
+    if (chunked) {
+        std::tie(ec, std::ignore) =
+            co_await asio::async_write(stream, bhttp::make_chunk(asio::buffer(bytes)), nothrow);
+    } else {
+        std::tie(ec, std::ignore) =
+            co_await asio::async_write(stream, asio::buffer(bytes), nothrow);
+    }
+    // No deadline while the stream waits for its producer: only writes are timed.
+    stream.expires_never();
+    co_return !ec;
+}
+
+// A streamed body (response_stream.hpp): the header at once, then what the stream yields,
+// each piece within the write deadline, and its heartbeat when idle. Chunked on HTTP/1.1, so
+// a client tells a stream that ended (the last chunk) from one that was cut; close-delimited
+// on HTTP/1.0. Over when the stream ends, a write fails or times out, or the server stops.
+asio::awaitable<void> HttpServer::Impl::send_stream(beast::tcp_stream& stream,
+                                                    const HttpResponse& answer, unsigned version) {
+    ResponseStream& body = *answer.stream;
+    struct Detach {
+        ResponseStream& body;
+        ~Detach() { body.detach(); }
+    } detach{body};
+    auto executor = co_await asio::this_coro::executor;
+    // The producer wakes this coroutine by cancelling the timer it waits on, from the io
+    // thread (post): take() and the wait never interleave with it, so no wake is lost.
+    auto wake = std::make_shared<asio::steady_timer>(executor);
+    body.set_waker([executor, weak = std::weak_ptr<asio::steady_timer>(wake)] {
+        asio::post(executor, [weak] {
+            if (auto timer = weak.lock()) timer->cancel();
+        });
+    });
+
+    bool chunked = version >= http_1_1;
+    bhttp::response<bhttp::empty_body> header{static_cast<bhttp::status>(answer.status), version};
+    header.set(bhttp::field::server, config.server_name);
+    header.set(bhttp::field::content_type, answer.content_type);
+    // no-cache, not no-store: what the event-stream convention (and browsers) expect; either
+    // way no cache may hold or replay a live stream.
+    header.set(bhttp::field::cache_control, "no-cache");
+    header.keep_alive(false);
+    if (chunked) header.chunked(true);
+    bhttp::response_serializer<bhttp::empty_body> serializer{header};
+    stream.expires_after(config.limits.write_timeout);
+    auto [header_ec, header_written] =
+        co_await bhttp::async_write_header(stream, serializer, nothrow);
+    stream.expires_never();
+    if (header_ec) co_return;
+
+    const StreamLimits& limits = body.limits();
+    bool heartbeat = limits.heartbeat_interval.count() > 0 && !limits.heartbeat.empty();
+    auto last_write = Clock::now();
+    for (;;) {
+        ResponseStream::Taken taken = body.take();
+        if (taken.cut) co_return;  // no last chunk: the client sees a cut stream
+        if (!taken.bytes.empty()) {
+            if (!co_await write_piece(stream, taken.bytes, chunked)) co_return;
+            last_write = Clock::now();
+        }
+        if (taken.last) break;
+        if (!taken.bytes.empty()) continue;
+        if (heartbeat)
+            wake->expires_at(last_write + limits.heartbeat_interval);
+        else
+            wake->expires_at(Clock::time_point::max());
+        auto [wait_ec] = co_await wake->async_wait(nothrow);
+        if (!wait_ec && heartbeat) {
+            if (!co_await write_piece(stream, limits.heartbeat, chunked)) co_return;
+            last_write = Clock::now();
+        }
+    }
+    if (chunked) {
+        stream.expires_after(config.limits.write_timeout);
+        co_await asio::async_write(stream, bhttp::make_chunk_last(), nothrow);
+        stream.expires_never();
+    }
+}
+
 asio::awaitable<void> HttpServer::Impl::serve(beast::tcp_stream stream,
                                               std::list<Connection>::iterator self) {
     struct Release {
@@ -286,6 +384,10 @@ asio::awaitable<void> HttpServer::Impl::serve(beast::tcp_stream stream,
                             .content_type = std::string(message[bhttp::field::content_type]),
                             .client_address = client_address};
         HttpResponse answer = call_handler(request);
+        if (answer.stream) {
+            co_await send_stream(stream, answer, message.version());
+            break;
+        }
         bool keep_alive = message.keep_alive();
         if (!co_await send(stream, answer, message.version(), keep_alive) || !keep_alive) break;
         self->served_one = true;

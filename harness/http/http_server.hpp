@@ -4,7 +4,10 @@
 // concurrent connections, per client too. When full, the connection that has waited longest
 // for a request is closed to make room (keep-alives that finished a request first); when none
 // is idle, the newcomer gets 503 at once. What a request means is the handler's business
-// (http_message.hpp); this file only moves bytes and keeps the limits.
+// (http_message.hpp); this file only moves bytes and keeps the limits. A handler may answer
+// with a streamed body (response_stream.hpp, for server-sent events): that connection then
+// serves nothing else, counts against the connection bound and is never closed as idle, and
+// each piece of its body must be written within write_timeout or the connection is dropped.
 //
 // No authentication and no TLS: bind it to loopback unless its owner decides otherwise.
 #pragma once

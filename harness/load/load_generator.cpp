@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cmath>
 #include <deque>
 #include <mutex>
 #include <thread>
@@ -14,6 +15,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include "harness/load/arrival_schedule.hpp"
 #include "harness/load/queue_id.hpp"
 #include "harness/log/log.hpp"
 #include "harness/log/spawn_handler.hpp"
@@ -72,14 +74,25 @@ struct GeneratorCore : std::enable_shared_from_this<GeneratorCore> {
           factory(std::move(factory)),
           on_event(std::move(on_event)),
           connection(plan.connection),
+          pacer_walk(arrival_pattern(plan), plan.shard.index, plan.shard.of),
+          take_walk(pacer_walk),
           pacer_timer(executor),
           grace_timer(executor) {
         connection.messages_per_connection = plan.messages_per_connection;
         const Shard& shard = plan.shard;
-        shard_total =
-            plan.count > shard.index ? (plan.count - shard.index + shard.of - 1) / shard.of : 0;
-        if (plan.rate) interval = std::chrono::duration<double>(1.0 / *plan.rate);
+        // The numbers index + 1, index + 1 + of, ... up to count (written so that a count of
+        // UINT64_MAX, "as many as the duration allows", cannot overflow).
+        shard_total = plan.count > shard.index ? (plan.count - 1 - shard.index) / shard.of + 1 : 0;
         totals.endpoints.resize(plan.endpoints.size());
+    }
+
+    static ArrivalPattern arrival_pattern(const LoadPlan& plan) {
+        ArrivalPattern pattern;
+        pattern.rate = plan.rate.value_or(1.0);
+        pattern.poisson = plan.poisson;
+        pattern.seed = plan.seed;
+        pattern.ramp_up = plan.ramp_up;
+        return pattern;
     }
 
     asio::any_io_executor executor;
@@ -92,7 +105,14 @@ struct GeneratorCore : std::enable_shared_from_this<GeneratorCore> {
     std::uint64_t shard_total = 0;  // numbers this shard owns
     std::uint64_t taken = 0;        // of those, taken for a connection (in order)
     std::uint64_t arrived = 0;      // open loop: of those, whose scheduled time has come
-    std::chrono::duration<double> interval{0};
+    // Open loop: the pacer's walk gives the due time of message `arrived` (next_arrival), and
+    // take()'s walk, behind it, the due time of message `taken`. Two walks over the same
+    // schedule instead of a queue of due times: memory stays flat however long the backlog.
+    ArrivalWalk pacer_walk;
+    ArrivalWalk take_walk;
+    Clock::time_point next_arrival;
+    bool arrivals_closed = false;  // open loop: the pacer has released its last arrival
+    std::optional<Clock::time_point> deadline;  // start + plan.duration: nothing taken after
     std::deque<Pending> retry;  // taken, never started, to be offered again (bounded by the
                                 // connections' pipelines)
     std::vector<std::unique_ptr<Slot>> slots;
@@ -114,10 +134,12 @@ struct GeneratorCore : std::enable_shared_from_this<GeneratorCore> {
     std::uint64_t number_of(std::uint64_t k) const {
         return std::uint64_t{plan.shard.index} + k * plan.shard.of + 1;
     }
-    Clock::time_point due(std::uint64_t k) const {
-        return start + std::chrono::duration_cast<Clock::duration>(
-                           interval * static_cast<double>(number_of(k) - 1));
+    Clock::time_point at(Seconds offset) const {
+        return start + std::chrono::duration_cast<Clock::duration>(offset);
     }
+    bool beyond_deadline(Clock::time_point time) const { return deadline && time >= *deadline; }
+    // Whether message `taken` may be taken at all: within the count and before the deadline.
+    bool may_take_new() const { return taken < shard_total && !beyond_deadline(Clock::now()); }
 
     void emit(const MessageEvent& event) {
         if (on_event && !orphaned.load(std::memory_order_relaxed)) on_event(event);
@@ -164,18 +186,21 @@ struct GeneratorCore : std::enable_shared_from_this<GeneratorCore> {
             retry.pop_front();
             return pending;
         }
-        if (taken >= shard_total) return std::nullopt;
+        if (!may_take_new()) return std::nullopt;
         if (plan.rate) {
             if (taken >= arrived) return std::nullopt;
-            std::uint64_t k = taken++;
-            return make(k, due(k), endpoint);
+            Clock::time_point intended = at(take_walk.next());
+            return make(taken++, intended, endpoint);
         }
         return make(taken++, Clock::now(), endpoint);
     }
 
-    // Whether a message may still come for a slot that found none: an arrival yet to come, or
-    // a message that another connection hands back unsent.
-    bool more_may_come() const { return !stopping && taken < shard_total; }
+    // Whether a message may still come for a slot that found none: an arrival yet to come (or
+    // one arrived and not yet taken).
+    bool more_may_come() const {
+        if (stopping || !may_take_new()) return false;
+        return !plan.rate || !arrivals_closed || taken < arrived;
+    }
 
     asio::awaitable<std::optional<Pending>> next(Slot& slot, std::size_t endpoint) {
         for (;;) {
@@ -503,8 +528,24 @@ asio::awaitable<ConnectionEnd> guarded_connection(Core& core, std::size_t endpoi
     co_return end;
 }
 
+// Closed loop with a ramp-up: slot i of the whole run (all shards) opens its first connection
+// at i * ramp_up / concurrency.
+Clock::duration ramp_delay(const Core& core, const Slot& slot) {
+    const LoadPlan& plan = core.plan;
+    if (plan.rate || plan.ramp_up <= Clock::duration::zero()) return Clock::duration::zero();
+    double run_slot = static_cast<double>(slot.index * plan.shard.of + plan.shard.index);
+    double run_slots =
+        static_cast<double>(std::max<std::size_t>(core.slots.size(), 1) * plan.shard.of);
+    return std::chrono::duration_cast<Clock::duration>(Seconds(plan.ramp_up) * run_slot /
+                                                       run_slots);
+}
+
 // One slot's connections, one after another, until no message is left for it.
 asio::awaitable<void> slot_loop(Core& core, Slot& slot) {
+    if (auto delay = ramp_delay(core, slot); delay > Clock::duration::zero()) {
+        slot.pause.expires_at(core.start + delay);  // cancel() cuts it short
+        co_await slot.pause.async_wait(nothrow);
+    }
     for (;;) {
         std::size_t endpoint = core.pick_endpoint(slot);
         std::optional<Pending> first = co_await core.next(slot, endpoint);
@@ -558,18 +599,26 @@ asio::awaitable<void> run_slot(std::shared_ptr<Core> core, Slot& slot) {
 }
 
 // Open loop: moves `arrived` forward as the scheduled times come, waking one waiting slot per
-// arrival. Several arrivals due at once (a late wake-up) are released together.
+// arrival. Several arrivals due at once (a late wake-up) are released together. Arrivals due
+// at or after the deadline never come.
 asio::awaitable<void> run_pacer(std::shared_ptr<Core> core) {
-    while (!core->stopping && core->arrived < core->shard_total) {
+    auto more = [&core] {
+        return core->arrived < core->shard_total && !core->beyond_deadline(core->next_arrival);
+    };
+    if (core->shard_total > 0) core->next_arrival = core->at(core->pacer_walk.next());
+    while (!core->stopping && more()) {
         Clock::time_point now = Clock::now();
-        while (core->arrived < core->shard_total && core->due(core->arrived) <= now) {
-            ++core->arrived;
+        while (more() && core->next_arrival <= now) {
+            if (++core->arrived < core->shard_total) {
+                core->next_arrival = core->at(core->pacer_walk.next());
+            }
             core->wake_one();
         }
-        if (core->arrived >= core->shard_total) break;
-        core->pacer_timer.expires_at(core->due(core->arrived));
+        if (!more()) break;
+        core->pacer_timer.expires_at(core->next_arrival);
         co_await core->pacer_timer.async_wait(nothrow);
     }
+    core->arrivals_closed = true;
     core->wake_all();  // slots waiting for arrivals that will not come end now
     core->task_ended();
 }
@@ -583,7 +632,15 @@ LoadGenerator::LoadGenerator(asio::any_io_executor executor, LoadPlan plan,
     if (plan.shard.of == 0 || plan.shard.index >= plan.shard.of) {
         throw std::invalid_argument("LoadPlan: shard index must be below shard count");
     }
-    if (plan.rate && !(*plan.rate > 0)) throw std::invalid_argument("LoadPlan: rate must be > 0");
+    if (plan.rate && !(*plan.rate > 0 && std::isfinite(*plan.rate))) {
+        throw std::invalid_argument("LoadPlan: rate must be > 0");
+    }
+    if (plan.duration && *plan.duration < std::chrono::milliseconds::zero()) {
+        throw std::invalid_argument("LoadPlan: duration must not be negative");
+    }
+    if (plan.ramp_up < std::chrono::milliseconds::zero()) {
+        throw std::invalid_argument("LoadPlan: ramp_up must not be negative");
+    }
     core_ = std::make_shared<detail::GeneratorCore>(std::move(executor), std::move(plan),
                                                     std::move(factory), std::move(on_event));
 }
@@ -602,6 +659,7 @@ void LoadGenerator::start(std::function<void(const LoadTotals&)> on_done) {
             std::lock_guard lock(core->totals_mutex);  // snapshot() reads it from any thread
             core->start = Clock::now();
         }
+        if (core->plan.duration) core->deadline = core->start + *core->plan.duration;
         if (core->stopping) return core->finish();
         // No more connections than messages: an idle session would only connect and QUIT.
         std::size_t slots = static_cast<std::size_t>(std::min<std::uint64_t>(

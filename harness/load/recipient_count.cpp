@@ -4,18 +4,11 @@
 #include <charconv>
 #include <cmath>
 
+#include "harness/load/counter_hash.hpp"
+
 namespace relaylab::load {
 
 namespace {
-
-// splitmix64 (Steele, Lea, Flood 2014): a well-mixed 64-bit value from a counter, so that
-// message n's draw depends on n alone.
-std::uint64_t mix(std::uint64_t x) {
-    x += 0x9e3779b97f4a7c15ull;
-    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
-    x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
-    return x ^ (x >> 31);
-}
 
 std::optional<std::size_t> parse_count(std::string_view text) {
     std::size_t value = 0;
@@ -108,8 +101,7 @@ std::optional<RecipientCount> RecipientCount::parse(std::string_view text, std::
 
 std::size_t RecipientCount::pick(std::uint64_t n) const {
     if (choices_.size() == 1) return choices_.front().count;
-    // 53 random bits: a uniform double in [0, 1).
-    double draw = static_cast<double>(mix(n ^ mix(seed_)) >> 11) * 0x1.0p-53;
+    double draw = unit_closed_open(splitmix64(n ^ splitmix64(seed_)));
     for (const auto& choice : choices_) {
         if (draw < choice.cumulative) return choice.count;
     }

@@ -9,6 +9,7 @@
 // connection limit), a write deadline on every event so a stalled viewer is cut, not buffered.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -22,6 +23,10 @@ struct DashboardConfig {
     std::string address = "127.0.0.1";
     std::uint16_t port = 0;  // 0: ephemeral, see Dashboard::port()
     std::size_t max_viewers = 16;
+    // A viewer that does not take an event within this is cut (its connection closed).
+    std::chrono::milliseconds event_write_timeout{std::chrono::seconds(10)};
+    // A comment line on an idle stream, so proxies and browsers keep it open.
+    std::chrono::milliseconds ping_interval{std::chrono::seconds(15)};
 };
 
 class Dashboard {

@@ -13,8 +13,8 @@ namespace relaylab::runner {
 
 struct ProgressSnapshot {
     double elapsed_s = 0;
-    std::string phase;  // "sending", "draining", "done"
-    std::optional<std::uint64_t> planned;  // messages, when the scenario gives a count
+    std::string phase;                         // "sending", "draining", "done"
+    std::optional<std::uint64_t> planned;      // messages, when the scenario gives a count
     std::optional<double> planned_duration_s;  // when it gives a duration instead
     std::uint64_t submitted = 0;
     std::uint64_t accepted = 0;
@@ -34,7 +34,10 @@ enum class ProgressStyle {
 
 class ProgressPrinter {
   public:
-    ProgressPrinter(std::ostream& out, ProgressStyle style, double line_interval_s = 5);
+    // `width`: the terminal's columns (the caller asks the terminal, TIOCGWINSZ); the bar never
+    // draws wider, so it never wraps and \r redraws it in place.
+    ProgressPrinter(std::ostream& out, ProgressStyle style, double line_interval_s = 5,
+                    std::size_t width = 100);
     void update(const ProgressSnapshot& snapshot);
     // Clears the bar (TTY) or prints a last line (lines).
     void finish(const ProgressSnapshot& snapshot);
@@ -47,6 +50,8 @@ class ProgressPrinter {
     std::ostream& out_;
     ProgressStyle style_;
     double line_interval_s_;
+    std::size_t width_;
+    std::size_t drawn_length_ = 0;  // of the bar on screen: a shorter one must cover it
     double last_line_at_ = -1e9;
     bool drawn_ = false;
 };

@@ -11,8 +11,12 @@
 #include <cstdint>
 #include <filesystem>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <vector>
+
+// DnsWorld holds fault rules as a json value: the whole type, not json_fwd.hpp.
+#include <nlohmann/json.hpp>
 
 #include "fake-mx/behaviour/behaviour.hpp"
 #include "harness/load/traffic_model.hpp"

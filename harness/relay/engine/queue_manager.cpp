@@ -83,6 +83,13 @@ enum class Fate { delivered, failed, deferred };
 
 Fate fate_of(const smtp::TransactionResult& result, const smtp::RecipientResult& recipient,
              smtp::Reply& reply) {
+    // MAIL refused: the RCPTs pipelined behind it were answered 503 "need MAIL", which says
+    // nothing about the recipients (RFC 2920 3.1); the MAIL reply decides for all of them. A
+    // receiver's 451 to MAIL (a rate limit) must defer, never bounce on the 503.
+    if (result.failed_at == smtp::Stage::mail && result.mail.code != 0) {
+        reply = result.mail;
+        return reply.permanent() ? Fate::failed : Fate::deferred;
+    }
     if (recipient.accepted) {
         reply = result.final;
         return Fate::delivered;

@@ -1,0 +1,104 @@
+#include "harness/load/message_parts.hpp"
+
+#include <algorithm>
+#include <initializer_list>
+
+namespace relaylab::load {
+
+namespace {
+
+constexpr std::size_t filler_line_octets = filler_line_chars + 2;
+
+const std::string& filler_line() {
+    static const std::string line = [] {
+        std::string text;
+        for (std::size_t i = 0; i < filler_line_chars; ++i)
+            text += static_cast<char>('a' + i % 26);
+        return text + "\r\n";
+    }();
+    return line;
+}
+
+}  // namespace
+
+std::string expand_placeholders(std::string_view text, const Placeholders& values) {
+    std::string out;
+    out.reserve(text.size() + 16);
+    std::size_t start = 0;
+    while (start < text.size()) {
+        auto found = text.find('{', start);
+        if (found == std::string_view::npos) break;
+        std::string_view rest = text.substr(found);
+        std::optional<std::uint64_t> value;
+        if (rest.starts_with("{n}")) {
+            value = values.n;
+        } else if (values.r != 0 && rest.starts_with("{r}")) {
+            value = values.r;
+        } else if (values.i && rest.starts_with("{i}")) {
+            value = values.i;
+        }
+        if (value) {
+            out.append(text.substr(start, found - start));
+            out += std::to_string(*value);
+            start = found + 3;
+        } else {
+            out.append(text.substr(start, found + 1 - start));
+            start = found + 1;
+        }
+    }
+    out.append(text.substr(std::min(start, text.size())));
+    return out;
+}
+
+std::string make_tracking_id(std::string_view run_id, std::uint64_t n) {
+    std::string id(run_id);
+    id += '-';
+    id += std::to_string(n);
+    return id;
+}
+
+void append_common_headers(std::string& out, const CommonHeaders& fields) {
+    auto add = [&out](std::initializer_list<std::string_view> parts) {
+        for (std::string_view part : parts)
+            out.append(part);
+    };
+    add({"From: <", fields.from, ">\r\n"});
+    // One recipient per line (folded, RFC 5322 2.2.3): no header line grows past 998 octets.
+    out += "To: ";
+    if (fields.recipients) {
+        const auto& recipients = *fields.recipients;
+        for (std::size_t i = 0; i < recipients.size(); ++i) {
+            if (i > 0) out += ",\r\n ";
+            add({"<", recipients[i], ">"});
+        }
+    }
+    add({"\r\nSubject: ", fields.subject, "\r\nDate: ", fields.date, "\r\nMessage-ID: <",
+         fields.tracking_id, "@relaylab.test>\r\nX-Relaylab-Id: ", fields.tracking_id, "\r\n"});
+}
+
+bool append_filler(std::string& out, std::size_t octets) {
+    if (octets == 1) return false;
+    const std::string& line = filler_line();
+    std::size_t full = octets / filler_line_octets;
+    std::size_t rest = octets % filler_line_octets;
+    if (rest == 1) {  // one octet cannot be a line: one full line becomes 77 characters
+        --full;
+        out.append(line, 0, filler_line_chars);
+        out += "z\r\n";
+        rest = 0;
+    }
+    for (std::size_t i = 0; i < full; ++i)
+        out += line;
+    if (rest >= 2) {
+        out.append(rest - 2, 'z');
+        out += "\r\n";
+    }
+    return true;
+}
+
+void widen_mime_version(std::string& message, std::size_t mime_version_at) {
+    constexpr std::string_view name = "MIME-Version:";
+    message.insert(mime_version_at + name.size(), 1, ' ');
+}
+
+}  // namespace relaylab::load

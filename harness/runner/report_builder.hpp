@@ -1,0 +1,37 @@
+// report.json's document (schema relaylab.report/1, reports/report.schema.json) from what the
+// run knows: the scenario, where things ran, the recorder's measurements and, at the end, the
+// relay's queue (lost = accepted messages neither delivered, bounced nor still queued).
+// Expectations are judged on this document, then added to it.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "harness/scenario/scenario.hpp"
+
+namespace relaylab::runner {
+
+struct RunFacts {
+    std::string run_id;
+    std::string started_at;  // RFC 3339, UTC, milliseconds
+    double duration_s = 0;
+    std::string relay_kind;                           // "builtin" | "external"
+    std::string relay_address;                        // where the load went
+    nlohmann::json world = nlohmann::json::object();  // RunWorld::describe()
+    // Messages the relay still held at the end; nullopt when it cannot be known (external).
+    std::optional<std::uint64_t> relay_queue_depth;
+    nlohmann::json submission_tls = nlohmann::json::object();  // version → connections
+    std::optional<std::string> error;                          // the run broke: why
+};
+
+nlohmann::json build_report(const scenario::Scenario& scenario, const RunFacts& facts,
+                            const nlohmann::json& measured);
+
+// Judges scenario.expect on `report` and stores "expectations" and "passed" in it (a run that
+// broke never passes). Returns whether every expectation held.
+bool judge_expectations(const scenario::Scenario& scenario, nlohmann::json& report);
+
+}  // namespace relaylab::runner

@@ -1,0 +1,330 @@
+#include "harness/runner/run_world.hpp"
+
+#include <sys/stat.h>
+
+#include <fstream>
+#include <set>
+#include <thread>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <nlohmann/json.hpp>
+
+#include "fake-mx/dns-fixture/core/fault_rules.hpp"
+#include "fake-mx/dns-fixture/core/zone.hpp"
+#include "fake-mx/dns-fixture/server.hpp"
+#include "fake-mx/receiver/fake_mx.hpp"
+#include "harness/log/log.hpp"
+#include "harness/relay/config/relay_config_json.hpp"
+#include "harness/relay/engine/relay_engine.hpp"
+#include "harness/runner/zone_builder.hpp"
+#include "probes/auth/dkim_crypto.hpp"
+
+namespace relaylab::runner {
+
+namespace asio = boost::asio;
+
+namespace {
+
+// Where DSNs for the senders' domains land (unless a zone gives the domain an MX of its own).
+constexpr const char* bounce_host_name = "bounces.relaylab.test";
+constexpr unsigned rsa_bits = 2048;
+constexpr int port_attempts = 20;
+
+// A port that is free on every one of `addresses` right now (the fake MX hosts share one:
+// the relay's mx_port). Racy by nature; start() retries when a bind fails after all.
+std::uint16_t pick_shared_port(const std::vector<std::string>& addresses) {
+    asio::io_context io;
+    for (int attempt = 0; attempt < port_attempts; ++attempt) {
+        asio::ip::tcp::acceptor first(io);
+        first.open(asio::ip::tcp::v4());
+        first.bind({asio::ip::make_address(addresses.front()), 0});
+        std::uint16_t port = first.local_endpoint().port();
+        bool free_everywhere = true;
+        for (std::size_t i = 1; i < addresses.size() && free_everywhere; ++i) {
+            asio::ip::tcp::acceptor probe(io);
+            boost::system::error_code ec;
+            probe.open(asio::ip::tcp::v4(), ec);
+            probe.bind({asio::ip::make_address(addresses[i]), port}, ec);
+            if (ec) free_everywhere = false;
+        }
+        if (free_everywhere) return port;
+    }
+    throw WorldError("no port free on all fake MX addresses after " +
+                     std::to_string(port_attempts) + " attempts");
+}
+
+// A key for the run (the scenario named none): RSA 2048, written 0600 into the work folder.
+std::filesystem::path generate_key(const std::filesystem::path& dir, const std::string& domain) {
+    std::string error;
+    auto key = auth::PrivateKey::generate(auth::KeyType::rsa, rsa_bits, error);
+    if (!key) throw WorldError("generating a DKIM key for " + domain + ": " + error);
+    std::filesystem::create_directories(dir);
+    std::filesystem::path path = dir / (domain + ".pem");
+    mode_t old_mask = umask(077);
+    std::ofstream file(path, std::ios::binary | std::ios::trunc);
+    umask(old_mask);
+    file << key->to_pem();
+    if (!file.flush()) throw WorldError("cannot write " + path.string());
+    return path;
+}
+
+std::string read_small_file(const std::filesystem::path& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw WorldError("cannot read " + path.string());
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    return text;
+}
+
+}  // namespace
+
+struct RunWorld::Impl {
+    const scenario::Scenario& scenario;
+    std::filesystem::path work_dir;
+    fakemx::ReceiverObserver observer;
+
+    asio::io_context dns_io;
+    std::thread dns_thread;
+    std::unique_ptr<dns::fixture::FixtureServer> dns_server;
+    std::unique_ptr<fakemx::FakeMx> fake_mx;
+    std::unique_ptr<relay::RelayEngine> relay;
+    std::vector<scenario::MxHost> hosts;  // the scenario's, then the bounce catcher
+    std::uint16_t mx_port = 0;
+    std::vector<std::pair<std::string, std::filesystem::path>> dkim_keys;  // domain → PEM file
+    std::vector<ZoneInputs::Sender> senders;
+    bool started = false;
+
+    Impl(const scenario::Scenario& s, std::filesystem::path w, fakemx::ReceiverObserver o)
+        : scenario(s), work_dir(std::move(w)), observer(std::move(o)) {}
+
+    void prepare_hosts();
+    void prepare_senders();
+    void start_dns();
+    void start_fake_mx();
+    void start_relay();
+};
+
+void RunWorld::Impl::prepare_hosts() {
+    hosts = scenario.world.mx;
+    std::set<std::string> used;
+    for (const auto& host : hosts)
+        used.insert(host.address);
+    std::string catcher_address;
+    for (int last = 254; last > 1 && catcher_address.empty(); --last) {
+        std::string candidate = "127.0.0." + std::to_string(last);
+        if (!used.count(candidate)) catcher_address = candidate;
+    }
+    bool have_catcher = false;
+    for (const auto& host : hosts)
+        have_catcher |= host.name == bounce_host_name;
+    if (!have_catcher) {
+        scenario::MxHost catcher;
+        catcher.name = bounce_host_name;
+        catcher.address = catcher_address;
+        catcher.behaviour = fakemx::load_behaviour("accept-all");
+        catcher.behaviour_source = "preset accept-all (bounce catcher)";
+        hosts.push_back(std::move(catcher));
+    }
+}
+
+void RunWorld::Impl::prepare_senders() {
+    for (const auto& sender : scenario.world.senders) {
+        ZoneInputs::Sender zone_sender;
+        zone_sender.domain = sender.domain;
+        zone_sender.spf = sender.spf;
+        zone_sender.dmarc = sender.dmarc;
+        if (sender.dkim) {
+            std::filesystem::path key_file = sender.dkim->private_key;
+            if (key_file.empty()) key_file = generate_key(work_dir / "keys", sender.domain);
+            std::string error;
+            auto key = auth::PrivateKey::from_text(read_small_file(key_file), error);
+            if (!key) throw WorldError(key_file.string() + ": " + error);
+            zone_sender.dkim_selector = sender.dkim->selector;
+            zone_sender.dkim_record =
+                "v=DKIM1; k=" + std::string(auth::key_type_name(key->type())) +
+                "; p=" + key->public_key_base64();
+            dkim_keys.emplace_back(sender.domain, key_file);
+        }
+        senders.push_back(std::move(zone_sender));
+    }
+}
+
+void RunWorld::Impl::start_dns() {
+    const scenario::DnsWorld& dns = scenario.world.dns;
+    dns::fixture::ZoneSet zones;
+    ZoneInputs inputs;
+    try {
+        for (const auto& file : dns.zone_files) {
+            dns::fixture::Zone zone = dns::fixture::load_zone_file(file);
+            inputs.user_origins.insert(zone.apex());
+            zones.add(std::move(zone));
+        }
+        for (const auto& inline_zone : dns.zones) {
+            dns::fixture::Zone zone =
+                dns::fixture::load_zone_text(inline_zone.text, "zone " + inline_zone.origin);
+            inputs.user_origins.insert(zone.apex());
+            zones.add(std::move(zone));
+        }
+        for (const auto& host : hosts)
+            inputs.hosts.push_back({host.name, host.address, host.domains, host.preference});
+        inputs.senders = senders;
+        inputs.bounce_host = bounce_host_name;
+        for (auto& synthesized : synthesize_zones(inputs))
+            zones.add(dns::fixture::load_zone_text(synthesized.text,
+                                                   "synthesized zone " + synthesized.origin));
+    } catch (const std::exception& e) {
+        throw WorldError(std::string("fixture DNS: ") + e.what());
+    }
+    std::vector<dns::fixture::FaultRule> faults;
+    try {
+        faults = dns::fixture::parse_fault_rules(dns.faults, "/world/dns/faults");
+    } catch (const std::exception& e) {
+        throw WorldError(std::string("fixture DNS faults: ") + e.what());
+    }
+    try {
+        dns_server = std::make_unique<dns::fixture::FixtureServer>(
+            dns_io.get_executor(), dns::fixture::Fixture(std::move(zones), std::move(faults)),
+            dns.listen_address, dns.listen_port);
+    } catch (const std::exception& e) {
+        throw WorldError("fixture DNS on " + dns.listen_address + ":" +
+                         std::to_string(dns.listen_port) + ": " + e.what());
+    }
+    dns_server->start();
+    dns_thread = std::thread([this] {
+        auto guard = asio::make_work_guard(dns_io);
+        dns_io.run();
+    });
+}
+
+void RunWorld::Impl::start_fake_mx() {
+    std::vector<std::string> addresses;
+    for (const auto& host : hosts)
+        addresses.push_back(host.address);
+    for (int attempt = 0;; ++attempt) {
+        mx_port =
+            scenario.world.mx_port != 0 ? scenario.world.mx_port : pick_shared_port(addresses);
+        fakemx::FakeMxConfig config;
+        for (const auto& host : hosts)
+            config.hosts.push_back({host.name, host.address, mx_port, host.behaviour});
+        // The recorder keeps what a report needs; the store only a recent window (a
+        // million-message run must not hold a million captures).
+        config.capture.max_messages = 10'000;
+        config.capture.memory_limit = 32ull << 20;
+        config.capture.max_sessions = 10'000;
+        config.capture.session_memory_limit = 16ull << 20;
+        config.auth_dns = dns::ResolverConfig::fixture("127.0.0.1", dns_server->port());
+        if (scenario.world.dns.listen_address != "0.0.0.0")
+            config.auth_dns =
+                dns::ResolverConfig::fixture(scenario.world.dns.listen_address, dns_server->port());
+        config.tls_ca_dir = (work_dir / "ca").string();
+        config.observer = observer;
+        try {
+            fake_mx = std::make_unique<fakemx::FakeMx>(std::move(config));
+            fake_mx->start();
+            return;
+        } catch (const std::system_error& e) {
+            fake_mx.reset();
+            if (scenario.world.mx_port != 0 || attempt + 1 >= port_attempts)
+                throw WorldError(std::string("fake MX: ") + e.what());
+        } catch (const std::exception& e) {
+            throw WorldError(std::string("fake MX: ") + e.what());
+        }
+    }
+}
+
+void RunWorld::Impl::start_relay() {
+    if (scenario.relay.kind != scenario::RelayKind::builtin) return;
+    relay::RelayConfig config = scenario.relay.builtin;
+    config.relay_in = relay::ListenerSettings{"127.0.0.1", 0, false};
+    config.submission.reset();
+    config.spool = work_dir / "spool";
+    config.dns = relay::HostPort{scenario.world.dns.listen_address == "0.0.0.0"
+                                     ? "127.0.0.1"
+                                     : scenario.world.dns.listen_address,
+                                 dns_server->port()};
+    config.mx_port = mx_port;
+    config.admin.reset();
+    // The relay's own account of every attempt, kept with --keep-work for a post-mortem.
+    config.event_log = work_dir / "relay-events.jsonl";
+    for (const auto& [domain, key_file] : dkim_keys) {
+        std::string selector;
+        for (const auto& sender : scenario.world.senders)
+            if (sender.domain == domain && sender.dkim) selector = sender.dkim->selector;
+        config.dkim.push_back({domain, selector, key_file});
+    }
+    try {
+        relay::check_relay_config(config, "scenario relay");
+        relay = std::make_unique<relay::RelayEngine>(std::move(config));
+        relay->start();
+    } catch (const std::exception& e) {
+        relay.reset();
+        throw WorldError(std::string("builtin relay: ") + e.what());
+    }
+}
+
+RunWorld::RunWorld(const scenario::Scenario& scenario, std::filesystem::path work_dir,
+                   fakemx::ReceiverObserver observer)
+    : impl_(std::make_unique<Impl>(scenario, std::move(work_dir), std::move(observer))) {}
+
+RunWorld::~RunWorld() {
+    stop();
+}
+
+void RunWorld::start() {
+    impl_->started = true;
+    impl_->prepare_hosts();
+    impl_->prepare_senders();
+    impl_->start_dns();
+    impl_->start_fake_mx();
+    impl_->start_relay();
+}
+
+void RunWorld::stop() {
+    if (!impl_ || !impl_->started) return;
+    impl_->started = false;
+    if (impl_->relay) impl_->relay->stop();
+    if (impl_->fake_mx) impl_->fake_mx->stop();
+    if (impl_->dns_server) impl_->dns_server->stop();
+    impl_->dns_io.stop();
+    if (impl_->dns_thread.joinable()) impl_->dns_thread.join();
+}
+
+asio::ip::tcp::endpoint RunWorld::submission_endpoint() const {
+    if (impl_->relay) return {asio::ip::make_address("127.0.0.1"), impl_->relay->relay_in_port()};
+    const scenario::ExternalRelay& external = impl_->scenario.relay.external;
+    std::string host = external.host == "localhost" ? "127.0.0.1" : external.host;
+    return {asio::ip::make_address(host), external.port};
+}
+
+std::string RunWorld::relay_address() const {
+    auto endpoint = submission_endpoint();
+    std::string address = endpoint.address().to_string();
+    if (endpoint.address().is_v6()) address = "[" + address + "]";
+    return address + ":" + std::to_string(endpoint.port());
+}
+
+std::optional<std::uint64_t> RunWorld::relay_queue_depth() const {
+    if (!impl_->relay) return std::nullopt;
+    return impl_->relay->metrics().snapshot().queue_depth;
+}
+
+std::map<std::string, std::vector<std::string>> RunWorld::host_domains() const {
+    std::map<std::string, std::vector<std::string>> out;
+    for (const auto& host : impl_->hosts)
+        out[host.name] = host.domains;
+    // The bounce catcher serves the sender domains that have no MX host of their own.
+    return out;
+}
+
+nlohmann::json RunWorld::describe() const {
+    nlohmann::json mx = nlohmann::json::array();
+    for (const auto& host : impl_->hosts) {
+        mx.push_back({{"name", host.name},
+                      {"address", host.address + ":" + std::to_string(impl_->mx_port)},
+                      {"behaviour", host.behaviour_source},
+                      {"domains", host.domains}});
+    }
+    return {{"dns", impl_->dns_server ? impl_->dns_server->endpoint() : ""}, {"mx", mx}};
+}
+
+}  // namespace relaylab::runner
