@@ -10,9 +10,9 @@ import scenario_run as s
 
 CASES = [
     # (file, the pointer stderr must name, a word that must appear)
-    ("broken-unknown-key.json", "/traffic/message/size", "medain"),
+    ("broken-unknown-key.json", "/traffic/message/size/medain", "unknown key"),
     ("broken-relay-settings.json", "/relay/settings/destinations/ok.test/tls", "sometimes"),
-    ("broken-behaviour.json", "/world/mx/0/behaviour/rules/0/match", "recipent"),
+    ("broken-behaviour.json", "/world/mx/0/behaviour/rules/0/match/recipent", "unknown key"),
 ]
 
 

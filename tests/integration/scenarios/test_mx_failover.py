@@ -26,6 +26,9 @@ class MxFailover(unittest.TestCase):
         self.assertEqual(result.mx("mx1.failover.test")["accepted"], 0)
         self.assertEqual(result.mx("mx1.dropped.test")["accepted"], 0)
         self.assertEqual(result.mx("backup.failover.test")["accepted"], COUNT)
+        # Fallback within the same attempt: no message waited for the 10 s retry.
+        e2e = result.report["latency_ms"]["end_to_end"]
+        self.assertLess(e2e["max"], 5000, e2e)
         # The primaries were really tried: the 421s and the dropped connections are on record
         # (a refusal before RCPT counts under the host's domain).
         self.assertGreater(result.domain("failover.test")["replies"].get("421", 0), 0,

@@ -22,6 +22,8 @@ class TlsPolicy(unittest.TestCase):
         self.assertEqual(secure["delivered"], rcpts["secure.test"], secure)
         self.assertEqual(plain["delivered"], 0, plain)
         self.assertEqual(plain["bounced"], rcpts["plaintext-only.test"], plain)
+        # Not one transaction was started there: the relay stopped at the missing STARTTLS.
+        self.assertEqual(plain["attempts"], 0, plain)
         self.assertEqual(result.total("delivered"), rcpts["secure.test"])
         self.assertEqual(result.total("bounced"), rcpts["plaintext-only.test"])
         self.assertEqual(result.total("lost"), 0)
