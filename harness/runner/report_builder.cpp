@@ -55,6 +55,7 @@ nlohmann::json build_report(const scenario::Scenario& scenario, const RunFacts& 
     report["started_at"] = facts.started_at;
     report["duration_s"] = std::round(facts.duration_s * 1000) / 1000;
     report["relay"] = {{"kind", facts.relay_kind}, {"address", facts.relay_address}};
+    if (!facts.relay_stats.is_null()) report["relay"]["stats"] = facts.relay_stats;
     report["traffic"] = traffic_json(scenario.traffic);
 
     nlohmann::json totals = measured.value("totals", nlohmann::json::object());

@@ -24,7 +24,8 @@ struct RunFacts {
     // Messages the relay still held at the end; nullopt when it cannot be known (external).
     std::optional<std::uint64_t> relay_queue_depth;
     nlohmann::json submission_tls = nlohmann::json::object();  // version → connections
-    std::optional<std::string> error;                          // the run broke: why
+    nlohmann::json relay_stats;        // RunWorld::relay_stats(): the builtin relay's own counts
+    std::optional<std::string> error;  // the run broke: why
 };
 
 nlohmann::json build_report(const scenario::Scenario& scenario, const RunFacts& facts,

@@ -308,6 +308,26 @@ std::optional<std::uint64_t> RunWorld::relay_queue_depth() const {
     return impl_->relay->metrics().snapshot().queue_depth;
 }
 
+nlohmann::json RunWorld::relay_stats() const {
+    if (!impl_->relay) return nullptr;
+    relay::RelayMetricsSnapshot metrics = impl_->relay->metrics().snapshot();
+    nlohmann::json deliveries = nlohmann::json::object();
+    for (std::size_t i = 0; i < relay::delivery_result_count; ++i)
+        deliveries[std::string(relay::to_string(static_cast<relay::DeliveryResult>(i)))] =
+            metrics.deliveries[i];
+    nlohmann::json attempts = nlohmann::json::object();
+    for (std::size_t i = 0; i < relay::reply_class_count; ++i)
+        attempts[std::string(relay::to_string(static_cast<relay::ReplyClass>(i)))] =
+            metrics.attempts[i];
+    const relay::EngineCounters& counters = impl_->relay->counters();
+    return {{"deliveries", deliveries},
+            {"attempts", attempts},
+            {"connections", counters.connections.load()},
+            {"connection_failures", counters.connection_failures.load()},
+            {"dsn_created", counters.dsn_created.load()},
+            {"queue_depth", metrics.queue_depth}};
+}
+
 std::map<std::string, std::vector<std::string>> RunWorld::host_domains() const {
     std::map<std::string, std::vector<std::string>> out;
     for (const auto& host : impl_->hosts)

@@ -43,6 +43,10 @@ class RunWorld {
     std::string relay_address() const;  // "127.0.0.1:40123"
     // Messages the builtin relay still holds (nullopt for an external relay: unknown).
     std::optional<std::uint64_t> relay_queue_depth() const;
+    // The builtin relay's own account (null for an external relay): per-recipient outcomes
+    // (delivered, deferred, bounced, expired), attempts by reply class ("none": no reply, e.g.
+    // a TLS policy or DNS failure), connections, DSNs made. What the receivers cannot see.
+    nlohmann::json relay_stats() const;
     // The domains each fake MX host serves (for the recorder), by host name.
     std::map<std::string, std::vector<std::string>> host_domains() const;
     // report.json's "world": {"dns": addr, "mx": [{name, address, behaviour, domains}]}.

@@ -280,6 +280,7 @@ RunResult run_scenario(const scenario::Scenario& scenario, const RunOptions& opt
                 RunFacts live = facts;
                 live.duration_s = now;
                 live.relay_queue_depth = world->relay_queue_depth();
+                live.relay_stats = world->relay_stats();
                 nlohmann::json snapshot = build_report(scenario, live, recorder.measured(now));
                 judge_expectations(scenario, snapshot);
                 dashboard->publish(snapshot);
@@ -294,6 +295,7 @@ RunResult run_scenario(const scenario::Scenario& scenario, const RunOptions& opt
     load_thread.join();
 
     facts.relay_queue_depth = world->relay_queue_depth();
+    facts.relay_stats = world->relay_stats();
     facts.duration_s = elapsed();
     world->stop();
     tls_level_of(load_totals, facts.submission_tls);
