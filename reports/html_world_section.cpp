@@ -51,6 +51,32 @@ void traffic_rows(std::string& out, const nlohmann::json& report) {
     row("Ramp-up", number("ramp_up_s", format_seconds));
 }
 
+// The builtin relay's own counts (report.relay.stats): deferrals the receivers never saw (a
+// TLS policy, DNS) and attempts that got no reply show only here.
+void relay_rows(std::string& out, const nlohmann::json& report) {
+    const nlohmann::json* stats = json_view::object_at(report, {"relay", "stats"});
+    if (stats == nullptr) return;
+    const auto row = [&](std::string_view name, std::initializer_list<std::string_view> path) {
+        const auto value = json_view::number_at(*stats, path);
+        if (!value) return;
+        out += "<tr><th scope=\"row\">";
+        out += name;
+        out += "</th><td>" + esc(format_count(*value)) + "</td></tr>";
+    };
+    row("Recipients delivered", {"deliveries", "delivered"});
+    row("Recipient deferrals", {"deliveries", "deferred"});
+    row("Recipients bounced", {"deliveries", "bounced"});
+    row("Recipients expired", {"deliveries", "expired"});
+    row("Attempts answered 2xx", {"attempts", "2xx"});
+    row("Attempts answered 4xx", {"attempts", "4xx"});
+    row("Attempts answered 5xx", {"attempts", "5xx"});
+    row("Attempts with no reply", {"attempts", "none"});
+    row("Delivery connections", {"connections"});
+    row("Connection failures", {"connection_failures"});
+    row("DSNs made", {"dsn_created"});
+    row("Still queued", {"queue_depth"});
+}
+
 }  // namespace
 
 std::string world_section(const nlohmann::json& report) {
@@ -86,6 +112,11 @@ std::string world_section(const nlohmann::json& report) {
     } else {
         out += "<table class=\"settings\"><tbody>" + rows + "</tbody></table>";
     }
+    std::string relay;
+    relay_rows(relay, report);
+    if (!relay.empty())
+        out += "<h3>The builtin relay's own account</h3><table class=\"settings\"><tbody>" +
+               relay + "</tbody></table>";
     out += "</div></div></section>";
     return out;
 }

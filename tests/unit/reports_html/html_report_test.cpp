@@ -229,5 +229,17 @@ TEST_CASE("the stylesheet is inlined and loads nothing", "[reports_html]") {
     }
 }
 
+TEST_CASE("the builtin relay's own account shows when the report has it", "[reports_html]") {
+    nlohmann::json report = test::example_report();
+    CHECK(render_html(report).find("own account") == std::string::npos);
+    report["relay"]["stats"] = {{"deliveries", {{"delivered", 1998}, {"deferred", 49}}},
+                                {"attempts", {{"none", 12345}}},
+                                {"dsn_created", 2}};
+    const std::string html = render_html(report);
+    CHECK(html.find("The builtin relay's own account") != std::string::npos);
+    CHECK(html.find("Attempts with no reply</th><td>12,345") != std::string::npos);
+    CHECK(html.find("Recipient deferrals</th><td>49") != std::string::npos);
+}
+
 }  // namespace
 }  // namespace relaylab::reports
