@@ -8,19 +8,8 @@ namespace relaylab::reports {
 
 void append_html_escaped(std::string& out, std::string_view text) {
     out.reserve(out.size() + text.size());
-    for (std::size_t i = 0; i < text.size();) {
-        const auto c = static_cast<unsigned char>(text[i]);
-        if (c >= 0x80) {
-            const std::size_t length = utf8_sequence_length(text, i);
-            if (length == 0) {
-                out += utf8_replacement_character;
-                ++i;
-            } else {
-                out.append(text.substr(i, length));
-                i += length;
-            }
-            continue;
-        }
+    const auto append_character = [&](std::string_view character) { out += character; };
+    const auto escape_ascii = [&](unsigned char c) {
         switch (c) {
             case '&':
                 out += "&amp;";
@@ -46,8 +35,8 @@ void append_html_escaped(std::string& out, std::string_view text) {
                 if (c >= 0x20 && c != 0x7F) out += static_cast<char>(c);
                 break;
         }
-        ++i;
-    }
+    };
+    for_each_utf8(text, escape_ascii, append_character);
 }
 
 std::string html_escape(std::string_view text) {

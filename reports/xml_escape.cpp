@@ -17,20 +17,10 @@ bool is_xml_noncharacter(std::string_view sequence) {
 void append_xml_escaped(std::string& out, std::string_view text, XmlPlace place) {
     const bool attribute = place == XmlPlace::attribute;
     out.reserve(out.size() + text.size());
-    for (std::size_t i = 0; i < text.size();) {
-        const auto c = static_cast<unsigned char>(text[i]);
-        if (c >= 0x80) {
-            const std::size_t length = utf8_sequence_length(text, i);
-            if (length == 0) {
-                out += utf8_replacement_character;
-                ++i;
-                continue;
-            }
-            const std::string_view sequence = text.substr(i, length);
-            if (!is_xml_noncharacter(sequence)) out += sequence;
-            i += length;
-            continue;
-        }
+    const auto append_character = [&](std::string_view character) {
+        if (!is_xml_noncharacter(character)) out += character;
+    };
+    const auto escape_ascii = [&](unsigned char c) {
         switch (c) {
             case '&':
                 out += "&amp;";
@@ -60,8 +50,8 @@ void append_xml_escaped(std::string& out, std::string_view text, XmlPlace place)
                 if (c >= 0x20 && c != 0x7F) out += static_cast<char>(c);
                 break;
         }
-        ++i;
-    }
+    };
+    for_each_utf8(text, escape_ascii, append_character);
 }
 
 std::string xml_escape(std::string_view text, XmlPlace place) {
