@@ -31,12 +31,7 @@ std::string group_and_trim(std::string digits) {
     }
     const std::size_t integer_end =
         digits.find('.') == std::string::npos ? digits.size() : digits.find('.');
-    const std::size_t integer_begin = digits[0] == '-' ? 1 : 0;
-    std::string out = digits.substr(0, integer_begin);
-    for (std::size_t i = integer_begin; i < integer_end; ++i) {
-        if (i > integer_begin && (integer_end - i) % 3 == 0) out += ',';
-        out += digits[i];
-    }
+    std::string out = group_digits(std::string_view(digits).substr(0, integer_end));
     out += digits.substr(integer_end);
     if (out == "-0") out = "0";
     return out;
@@ -47,6 +42,17 @@ std::string scientific(double value) {
 }
 
 }  // namespace
+
+std::string group_digits(std::string_view digits) {
+    const std::size_t begin = !digits.empty() && digits[0] == '-' ? 1 : 0;
+    std::string out(digits.substr(0, begin));
+    out.reserve(digits.size() + digits.size() / 3);
+    for (std::size_t i = begin; i < digits.size(); ++i) {
+        if (i > begin && (digits.size() - i) % 3 == 0) out += ',';
+        out += digits[i];
+    }
+    return out;
+}
 
 std::string format_count(double value) {
     if (!std::isfinite(value)) return std::string(not_a_number);

@@ -4,11 +4,16 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 
 namespace relaylab::reports {
 
 // Rounded to a whole number: "1,234,567". Beyond 10^15, scientific: "1.23e+30".
 std::string format_count(double value);
+// "1234567" -> "1,234,567": the grouping format_count uses, for a whole number already in
+// decimal digits (an optional leading '-'), such as a 64-bit counter a double cannot hold
+// exactly.
+std::string group_digits(std::string_view digits);
 // 1 decimal from 100 up ("2,250.7"), 2 from 1 ("14.13"), 3 significant digits below 1
 // ("0.302"); trailing zeros dropped ("412.3", "5"). Beyond 10^15 and below 10^-6, scientific.
 std::string format_decimal(double value);

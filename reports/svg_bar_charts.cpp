@@ -188,23 +188,17 @@ std::string grouped_bar_chart(std::string_view label, const std::vector<Legend>&
     }
     const std::vector<double> y_ticks = nice_ticks(0, max_value, 5);
     const double y_high = y_ticks.back();
-    const auto py = [&](double v) { return top + plot_height - v / y_high * plot_height; };
+    const PlotBox box{left, top, width - right, top + plot_height};
+    const auto py = [&](double v) { return box.y(v, y_high); };
 
     std::string out;
     open_chart(out, label, width, height);
     append_legend(out, left, 20, parts);
-    out += "<g class=\"grid\">";
-    for (double tick : y_ticks) {
-        out += "<line x1=\"" + coord(left) + "\" x2=\"" + coord(width - right) + "\" y1=\"" +
-               coord(py(tick)) + "\" y2=\"" + coord(py(tick)) + "\"/>";
-    }
-    out += "</g><g class=\"axis\">";
-    for (double tick : y_ticks) {
-        // In the values' own unit: "2 s" on a latency axis, not "2k".
-        append_text(out, left - 8, py(tick) + 4, format_value(tick), "text-anchor=\"end\"");
-    }
-    out += "<line class=\"baseline\" x1=\"" + coord(left) + "\" x2=\"" + coord(width - right) +
-           "\" y1=\"" + coord(top + plot_height) + "\" y2=\"" + coord(top + plot_height) + "\"/>";
+    append_y_grid(out, box, y_ticks, y_high);
+    out += "<g class=\"axis\">";
+    // In the values' own unit: "2 s" on a latency axis, not "2k".
+    append_y_labels(out, box, y_ticks, y_high, format_value);
+    append_baseline(out, box);
     out += "</g>";
     if (shown == 0) {
         append_no_data(out, width, height);

@@ -89,34 +89,27 @@ std::string histogram_chart(std::string_view label, std::vector<HistogramBucket>
         const double at = std::clamp(position(ms), low_decade, high_decade);
         return left + (at - low_decade) / (high_decade - low_decade) * plot_width;
     };
-    const auto py = [&](double count) { return top + plot_height - count / y_high * plot_height; };
+    const PlotBox box{left, top, width - right, top + plot_height};
+    const auto py = [&](double count) { return box.y(count, y_high); };
 
     std::string out;
     open_chart(out, label, width, height);
-    out += "<g class=\"grid\">";
-    for (double tick : y_ticks) {
-        out += "<line x1=\"" + coord(left) + "\" x2=\"" + coord(width - right) + "\" y1=\"" +
-               coord(py(tick)) + "\" y2=\"" + coord(py(tick)) + "\"/>";
-    }
-    out += "</g><g class=\"axis\">";
-    for (double tick : y_ticks) {
-        append_text(out, left - 8, py(tick) + 4, format_axis(tick), "text-anchor=\"end\"");
-    }
+    append_y_grid(out, box, y_ticks, y_high);
+    out += "<g class=\"axis\">";
+    append_y_labels(out, box, y_ticks, y_high, format_axis);
     const auto decades = static_cast<std::size_t>(high_decade - low_decade);
     const std::size_t label_every = (decades + max_decade_labels - 1) / max_decade_labels;
     AxisLabelSpacing spacing;
     for (std::size_t d = 0; d <= decades; d += std::max<std::size_t>(label_every, 1)) {
         const double ms = std::pow(10.0, low_decade + static_cast<double>(d));
         const double x = px(ms);
-        out += "<line class=\"tick\" x1=\"" + coord(x) + "\" x2=\"" + coord(x) + "\" y1=\"" +
-               coord(top + plot_height) + "\" y2=\"" + coord(top + plot_height + 5) + "\"/>";
+        append_x_tick(out, box, x);
         const std::string tick_label = format_ms(ms);
         if (spacing.fits(x, tick_label)) {
             append_text(out, x, top + plot_height + 19, tick_label, "text-anchor=\"middle\"");
         }
     }
-    out += "<line class=\"baseline\" x1=\"" + coord(left) + "\" x2=\"" + coord(width - right) +
-           "\" y1=\"" + coord(top + plot_height) + "\" y2=\"" + coord(top + plot_height) + "\"/>";
+    append_baseline(out, box);
     append_text(out, left + plot_width / 2, height - 4, "latency (log scale)",
                 "class=\"note\" text-anchor=\"middle\"");
     out += "</g>";

@@ -71,7 +71,8 @@ std::string line_chart(const LineChart& chart) {
     const std::vector<double> y_ticks = nice_ticks(0, y_max, y_tick_target);
     const double y_high = y_ticks.back();
     const auto px = [&](double x) { return left + x / x_high * plot_width; };
-    const auto py = [&](double y) { return top + plot_height - y / y_high * plot_height; };
+    const PlotBox box{left, top, width - right, top + plot_height};
+    const auto py = [&](double y) { return box.y(y, y_high); };
 
     std::string out;
     out.reserve(4096 + m * chart.series.size() * 24 + m * 160);
@@ -88,28 +89,19 @@ std::string line_chart(const LineChart& chart) {
             "class=\"note\" text-anchor=\"end\"");
     }
 
-    out += "<g class=\"grid\">";
-    for (double tick : y_ticks) {
-        out += "<line x1=\"" + coord(left) + "\" x2=\"" + coord(width - right) + "\" y1=\"" +
-               coord(py(tick)) + "\" y2=\"" + coord(py(tick)) + "\"/>";
-    }
-    out += "</g><g class=\"axis\">";
-    for (double tick : y_ticks) {
-        append_text(out, left - 8, py(tick) + 4, format_axis(tick), "text-anchor=\"end\"");
-    }
+    append_y_grid(out, box, y_ticks, y_high);
+    out += "<g class=\"axis\">";
+    append_y_labels(out, box, y_ticks, y_high, format_axis);
     AxisLabelSpacing spacing;
     for (double tick : x_ticks) {
         if (tick > x_high * (1 + 1e-9)) break;
-        out += "<line class=\"tick\" x1=\"" + coord(px(tick)) + "\" x2=\"" + coord(px(tick)) +
-               "\" y1=\"" + coord(top + plot_height) + "\" y2=\"" + coord(top + plot_height + 5) +
-               "\"/>";
+        append_x_tick(out, box, px(tick));
         const std::string label = time_label(tick);
         if (spacing.fits(px(tick), label)) {
             append_text(out, px(tick), top + plot_height + 20, label, "text-anchor=\"middle\"");
         }
     }
-    out += "<line class=\"baseline\" x1=\"" + coord(left) + "\" x2=\"" + coord(width - right) +
-           "\" y1=\"" + coord(top + plot_height) + "\" y2=\"" + coord(top + plot_height) + "\"/>";
+    append_baseline(out, box);
     append_text(
         out, 14, top + plot_height / 2, chart.y_unit,
         "text-anchor=\"middle\" transform=\"rotate(-90 14 " + coord(top + plot_height / 2) + ")\"");

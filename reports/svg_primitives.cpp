@@ -69,6 +69,34 @@ void append_no_data(std::string& out, int width, int height) {
                 "class=\"no-data\" text-anchor=\"middle\"");
 }
 
+void append_y_grid(std::string& out, const PlotBox& box, const std::vector<double>& ticks,
+                   double high) {
+    out += "<g class=\"grid\">";
+    for (double tick : ticks) {
+        const std::string y = coord(box.y(tick, high));
+        out += "<line x1=\"" + coord(box.left) + "\" x2=\"" + coord(box.right) + "\" y1=\"" + y +
+               "\" y2=\"" + y + "\"/>";
+    }
+    out += "</g>";
+}
+
+void append_y_labels(std::string& out, const PlotBox& box, const std::vector<double>& ticks,
+                     double high, ValueFormatter label) {
+    for (double tick : ticks) {
+        append_text(out, box.left - 8, box.y(tick, high) + 4, label(tick), "text-anchor=\"end\"");
+    }
+}
+
+void append_x_tick(std::string& out, const PlotBox& box, double x) {
+    out += "<line class=\"tick\" x1=\"" + coord(x) + "\" x2=\"" + coord(x) + "\" y1=\"" +
+           coord(box.bottom) + "\" y2=\"" + coord(box.bottom + 5) + "\"/>";
+}
+
+void append_baseline(std::string& out, const PlotBox& box) {
+    out += "<line class=\"baseline\" x1=\"" + coord(box.left) + "\" x2=\"" + coord(box.right) +
+           "\" y1=\"" + coord(box.bottom) + "\" y2=\"" + coord(box.bottom) + "\"/>";
+}
+
 double append_legend(std::string& out, double x, double y, const std::vector<Legend>& entries) {
     for (const Legend& entry : entries) {
         const std::string name = shorten(entry.name, max_label_chars);

@@ -33,6 +33,31 @@ void append_no_data(std::string& out, int width, int height);
 // Swatches and names in a row starting at (x, y); returns the x after the last entry.
 double append_legend(std::string& out, double x, double y, const std::vector<Legend>& entries);
 
+// The rectangle inside a chart's margins where the data goes, in chart coordinates: the
+// frame the grid, axis ticks and baseline of every chart with a value axis are drawn against.
+struct PlotBox {
+    double left;
+    double top;
+    double right;   // x of the right edge
+    double bottom;  // y of the baseline
+
+    double height() const { return bottom - top; }
+    // The y of `value` on a linear axis from 0 at the baseline to `high` at the top.
+    double y(double value, double high) const { return top + height() - value / high * height(); }
+};
+
+// <g class="grid"> with a horizontal line across the box at each tick of an axis from 0 to
+// `high`.
+void append_y_grid(std::string& out, const PlotBox& box, const std::vector<double>& ticks,
+                   double high);
+// Each tick's label, right-aligned just left of the box; goes inside <g class="axis">.
+void append_y_labels(std::string& out, const PlotBox& box, const std::vector<double>& ticks,
+                     double high, ValueFormatter label);
+// The short mark under the baseline at `x`, where an x-axis label belongs.
+void append_x_tick(std::string& out, const PlotBox& box, double x);
+// The line along the bottom of the box, drawn over the bars' feet.
+void append_baseline(std::string& out, const PlotBox& box);
+
 // At most `max_chars` code points of UTF-8 text, "…" at the end when cut.
 std::string shorten(std::string_view text, std::size_t max_chars);
 

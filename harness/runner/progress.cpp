@@ -4,6 +4,8 @@
 #include <cmath>
 #include <cstdio>
 
+#include "reports/human_format.hpp"
+
 namespace relaylab::runner {
 namespace {
 
@@ -18,14 +20,9 @@ constexpr double max_shown_seconds = 100 * 3600 - 1;
 // line's length in bytes is its width in columns.
 constexpr std::string_view unknown = "?";
 
-std::string group_digits(std::string digits) {
-    for (std::size_t at = digits.size(); at > 3; at -= 3)
-        digits.insert(at - 3, ",");
-    return digits;
-}
-
+// Every digit, grouped: a 64-bit counter is past what format_count's double holds exactly.
 std::string count_text(std::uint64_t value) {
-    return group_digits(std::to_string(value));
+    return reports::group_digits(std::to_string(value));
 }
 
 // "412", "12,315", "9.5", "0": whole numbers from 10 up, one decimal below.
@@ -39,7 +36,7 @@ std::string rate_text(double rate) {
         return text;
     }
     std::snprintf(buffer, sizeof buffer, "%.0f", rate);
-    return group_digits(buffer);
+    return reports::group_digits(buffer);
 }
 
 // "0s", "59s", "2m05s", "1h05m", ">99h".

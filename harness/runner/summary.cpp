@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "harness/runner/runner.hpp"
+#include "reports/human_format.hpp"
 
 namespace relaylab::runner {
 
@@ -14,17 +15,8 @@ std::string number(const nlohmann::json& value) {
     if (!value.is_number()) return "-";
     double v = value.get<double>();
     std::ostringstream out;
-    if (std::floor(v) == v && std::fabs(v) < 1e15) {
-        std::string digits = std::to_string(static_cast<long long>(v));
-        std::string grouped;
-        int count = 0;
-        for (auto it = digits.rbegin(); it != digits.rend(); ++it) {
-            if (count > 0 && count % 3 == 0 && *it != '-') grouped.insert(grouped.begin(), ',');
-            grouped.insert(grouped.begin(), *it);
-            ++count;
-        }
-        return grouped;
-    }
+    // Whole numbers below 10^15 are exactly what format_count prints: "1,234,567".
+    if (std::floor(v) == v && std::fabs(v) < 1e15) return reports::format_count(v);
     out << std::fixed << std::setprecision(v >= 100 ? 1 : 2) << v;
     return out.str();
 }

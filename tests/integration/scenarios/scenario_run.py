@@ -9,7 +9,6 @@ tests/lib/report_check.py, which skips or fails by tests/lib/skip.py's rule). Ev
 bounded: a hung run is killed (it is our own child) and fails the test.
 """
 
-import argparse
 import json
 import os
 import shutil
@@ -24,24 +23,17 @@ DATA = os.path.join(HERE, "data")
 sys.path.insert(0, os.path.join(REPO, "tests", "lib"))
 import skip  # noqa: E402  the one skip rule (77, or a failure with CI=true)
 import report_check  # noqa: E402  validate(report.json) against the schema, parse_junit()
+sys.path.insert(0, os.path.join(REPO, "tests", "interop", "smtp"))
+import relaylab_proc  # noqa: E402  the --relaylab argument, shared with the other Python tests
 
 # A run under ASan on two busy cores is several times slower than a release build: generous,
 # and below the ctest TIMEOUT (CMakeLists.txt) so a hung run fails with its output.
 RUN_TIMEOUT = float(os.environ.get("RELAYLAB_SCENARIO_TIMEOUT", "200"))
 
-RELAYLAB = None  # set by main()
-
 
 def main():
     """unittest.main() with a required --relaylab PATH in front; see tests/lib/skip.py."""
-    global RELAYLAB
-    parser = argparse.ArgumentParser(add_help=False)
-    parser.add_argument("--relaylab", required=True, help="path of the relaylab binary")
-    args, rest = parser.parse_known_args()
-    RELAYLAB = os.path.abspath(args.relaylab)
-    if not os.access(RELAYLAB, os.X_OK):
-        sys.exit("relaylab binary not found or not executable: " + RELAYLAB)
-    skip.run_tests([sys.argv[0]] + rest)
+    relaylab_proc.main()
 
 
 def shipped(name):
@@ -119,7 +111,7 @@ def run(testcase, scenario, *extra, timeout=RUN_TIMEOUT, cwd=None):
     scenario None: the embedded quickstart."""
     work = cwd or temp_dir(testcase)
     report_dir = os.path.join(work, "report")
-    args = [RELAYLAB, "run"] + ([scenario] if scenario else []) + \
+    args = [relaylab_proc.RELAYLAB, "run"] + ([scenario] if scenario else []) + \
         ["--report-dir", report_dir, "--quiet"] + [str(a) for a in extra]
     try:
         proc = subprocess.run(args, cwd=work, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,

@@ -1,5 +1,6 @@
 #include <catch2/catch.hpp>
 #include <limits>
+#include <utility>
 
 #include "reports/human_format.hpp"
 
@@ -39,6 +40,22 @@ TEST_CASE("format_count: thousands separators, whole numbers", "[reports_html]")
                  {1.7e308, "1.70e+308"},
                  {nan, "\u2014"},
                  {inf, "\u2014"}});
+}
+
+TEST_CASE("group_digits: every digit of a number too wide for a double", "[reports_html]") {
+    const std::pair<const char*, const char*> cases[] = {
+        {"", ""},
+        {"0", "0"},
+        {"999", "999"},
+        {"1000", "1,000"},
+        {"-100", "-100"},
+        {"-1000", "-1,000"},
+        {"18446744073709551615", "18,446,744,073,709,551,615"},
+    };
+    for (const auto& [in, want] : cases) {
+        INFO("group_digits(" << in << "): got " << group_digits(in) << ", want " << want);
+        CHECK(group_digits(in) == want);
+    }
 }
 
 TEST_CASE("format_decimal: 1 to 3 significant decimals", "[reports_html]") {
