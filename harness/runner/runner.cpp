@@ -213,6 +213,9 @@ RunResult run_scenario(const scenario::Scenario& scenario, const RunOptions& opt
                 DashboardConfig{options.dashboard->first, options.dashboard->second});
             dashboard->start();
             status << "dashboard on " << dashboard->url() << std::endl;
+            // Something to show from the first second: the run, its world, no counts yet.
+            RunFacts live = facts;
+            dashboard->publish(build_report(scenario, live, recorder.measured(elapsed())));
         } catch (const std::exception& e) {
             world->stop();
             facts.error = std::string("the dashboard did not start: ") + e.what();
