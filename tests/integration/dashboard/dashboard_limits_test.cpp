@@ -45,6 +45,8 @@ TEST_CASE("a viewer that never reads is cut after the deadline; publish never wa
 
     // Snapshots of 128 KiB for 3 s (three deadlines) and at least 16 MiB in all.
     const std::string padding(128 * 1024, 'x');
+    // The premise: every event is at least as big as its padding once rendered.
+    REQUIRE(rendered_as_event(snapshot(1, padding)).size() >= padding.size());
     std::size_t published_bytes = 0;
     int published = 0;
     auto slowest = Clock::duration::zero();

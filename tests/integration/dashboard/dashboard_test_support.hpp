@@ -20,7 +20,9 @@ namespace relaylab::runner::testing {
 // A partial report as the runner publishes each second; `padding` makes it as big as wanted.
 inline nlohmann::json snapshot(int n, const std::string& padding = {}) {
     return {{"schema", "relaylab.report/1"},
-            {"scenario", "live-" + std::to_string(n) + padding},
+            // report.json's shape: the renderer shows scenario.name and .description (a
+            // string where the object belongs would be left out, and the padding with it).
+            {"scenario", {{"name", "live-" + std::to_string(n)}, {"description", padding}}},
             {"duration_s", n},
             {"totals", {{"submitted", 100 * n}, {"delivered", 90 * n}}}};
 }
