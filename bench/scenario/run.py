@@ -31,7 +31,6 @@ import argparse
 import json
 import os
 import re
-import socket
 import subprocess
 import sys
 import tempfile
@@ -39,51 +38,30 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.normpath(os.path.join(HERE, "..", ".."))
-sys.path.insert(0, os.path.join(REPO, "tests", "interop", "fakemx"))
-sys.path.insert(0, os.path.join(REPO, "tests", "interop", "smtp"))
-import test_postfix_retry  # noqa: E402  (its PostfixRelay: a private instance, stopped by pid)
+sys.path.insert(0, os.path.join(REPO, "tests", "integration", "scenarios"))
+import scenario_postfix  # noqa: E402  (the scenario tests' Postfix with a transport map)
 
 TIME = "/usr/bin/time"
 # A million messages take minutes; a broken run must still end (the scenario's own drain
 # timeout comes first; this only catches a hang).
 RUN_TIMEOUT_S = 3 * 3600
 
-# test_postfix_retry's main.cf tuned as bench/relay/run.py does, without a relayhost: mail is
-# routed by transport_maps only (texthash: needs no postmap), so nothing goes to system DNS.
-POSTFIX_MAIN_CF = test_postfix_retry.MAIN_CF.replace(
+# The scenario tests' main.cf (no relayhost: transport_maps only, nothing goes to system DNS)
+# tuned as bench/relay/run.py does.
+POSTFIX_MAIN_CF = scenario_postfix.MAIN_CF.replace(
     "smtp_connection_cache_on_demand = no", "smtp_connection_cache_on_demand = yes").replace(
-    "minimal_backoff_time = 1s\nmaximal_backoff_time = 2s\nqueue_run_delay = 1s\n", "").replace(
-    "relayhost = [127.0.0.1]:{mx_port}\n", "relayhost =\n") + \
-    "default_destination_concurrency_limit = 50\n" + \
-    "transport_maps = texthash:{dir}/etc/transport\n"
+    "minimal_backoff_time = 1s\nmaximal_backoff_time = 2s\nqueue_run_delay = 1s\n", "") + \
+    "default_destination_concurrency_limit = 50\n"
 
 
-class ScenarioPostfix(test_postfix_retry.PostfixRelay):
-    """PostfixRelay with the bench's main.cf and a transport map (domain -> [address]:port)."""
+class ScenarioPostfix(scenario_postfix.ScenarioPostfix):
+    """The scenario tests' private Postfix, tuned as bench/relay/run.py tunes it."""
 
     def __init__(self, routes):
-        super().__init__(0)
-        with open(os.path.join(self.conf, "main.cf"), "w") as f:
-            f.write(POSTFIX_MAIN_CF.format(dir=self.dir))
-        with open(os.path.join(self.conf, "transport"), "w") as f:
-            for domain, (address, port) in sorted(routes.items()):
-                f.write("%s smtp:[%s]:%d\n" % (domain, address, port))
+        super().__init__(routes, POSTFIX_MAIN_CF)
 
 
-def free_port_on(addresses):
-    """A TCP port free on every one of `addresses` a moment ago (the fake MX hosts share one)."""
-    for _ in range(50):
-        with socket.socket() as probe:
-            probe.bind((addresses[0], 0))
-            port = probe.getsockname()[1]
-        try:
-            for address in addresses:
-                with socket.socket() as other:
-                    other.bind((address, port))
-            return port
-        except OSError:
-            continue
-    raise RuntimeError("no port free on all of %s" % addresses)
+free_port_on = scenario_postfix.free_port_on
 
 
 def uptime():

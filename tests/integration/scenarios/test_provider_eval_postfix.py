@@ -12,53 +12,14 @@ stopped with `postfix -c OUR_DIR stop`, then by the pid in our own pid file only
 
 import json
 import os
-import socket
 import sys
 import unittest
 
 import scenario_run as s
 
-sys.path.insert(0, os.path.join(s.REPO, "tests", "interop", "fakemx"))
-sys.path.insert(0, os.path.join(s.REPO, "tests", "interop", "smtp"))
-import test_postfix_retry  # noqa: E402  PostfixRelay: a private instance, stopped by pid
+from scenario_postfix import POSTFIX, ScenarioPostfix, free_port_on  # noqa: E402
 
-POSTFIX = test_postfix_retry.POSTFIX
 COUNT = 200
-
-# test_postfix_retry's main.cf without its relayhost: mail is routed by transport_maps only
-# (texthash: needs no postmap), so a domain the scenario did not route stays queued instead of
-# going anywhere.
-MAIN_CF = test_postfix_retry.MAIN_CF.replace(
-    "relayhost = [127.0.0.1]:{mx_port}\n", "relayhost =\n") + \
-    "transport_maps = texthash:{dir}/etc/transport\n"
-
-
-class ScenarioPostfix(test_postfix_retry.PostfixRelay):
-    """PostfixRelay with our main.cf and a transport map (domain -> [address]:port)."""
-
-    def __init__(self, routes):
-        super().__init__(0)
-        with open(os.path.join(self.conf, "main.cf"), "w") as f:
-            f.write(MAIN_CF.format(dir=self.dir))
-        with open(os.path.join(self.conf, "transport"), "w") as f:
-            for domain, (address, port) in sorted(routes.items()):
-                f.write("%s smtp:[%s]:%d\n" % (domain, address, port))
-
-
-def free_port_on(addresses):
-    """A TCP port free on every one of `addresses` a moment ago (the fake MX hosts share one)."""
-    for _ in range(50):
-        with socket.socket() as probe:
-            probe.bind((addresses[0], 0))
-            port = probe.getsockname()[1]
-        try:
-            for address in addresses:
-                with socket.socket() as other:
-                    other.bind((address, port))
-            return port
-        except OSError:
-            continue
-    raise AssertionError("no port free on all of %s" % addresses)
 
 
 class ProviderEvalPostfix(unittest.TestCase):
