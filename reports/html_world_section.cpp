@@ -115,8 +115,8 @@ std::string world_section(const nlohmann::json& report) {
     std::string relay;
     relay_rows(relay, report);
     if (!relay.empty())
-        out += "<h3>The builtin relay's own account</h3><table class=\"settings\"><tbody>" +
-               relay + "</tbody></table>";
+        out += "<h3>The builtin relay's own account</h3><table class=\"settings\"><tbody>" + relay +
+               "</tbody></table>";
     out += "</div></div></section>";
     return out;
 }

@@ -50,9 +50,9 @@ struct Shard {
 struct LoadPlan {
     std::vector<boost::asio::ip::tcp::endpoint> endpoints;  // at least one
     EndpointPolicy endpoint_policy = EndpointPolicy::round_robin;
-    std::uint64_t count = 1000;               // messages, all shards together
-    std::size_t concurrency = 10;             // connections at once (this generator)
-    std::optional<double> rate;               // msgs/s for the whole run: open loop
+    std::uint64_t count = 1000;    // messages, all shards together
+    std::size_t concurrency = 10;  // connections at once (this generator)
+    std::optional<double> rate;    // msgs/s for the whole run: open loop
     // Open loop: arrivals at a constant spacing, or Poisson (exponential gaps drawn from
     // (seed, n), so the schedule is the same whatever the sharding).
     bool poisson = false;

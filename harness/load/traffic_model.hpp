@@ -39,9 +39,9 @@ struct SizeModel {
 };
 
 struct Attachment {
-    std::string filename;                              // "invoice.pdf"
+    std::string filename;  // "invoice.pdf"
     std::string content_type = "application/octet-stream";
-    std::size_t bytes = 10'000;                        // decoded size; sent base64 (×4/3)
+    std::size_t bytes = 10'000;  // decoded size; sent base64 (×4/3)
 };
 
 struct MessageModel {
@@ -65,11 +65,11 @@ struct TrafficModel {
     std::vector<WeightedAddress> to;    // picked per recipient by weight
     RecipientCount recipients;          // per message
     MessageModel message;
-    std::optional<std::uint64_t> count;              // messages; or:
+    std::optional<std::uint64_t> count;                 // messages; or:
     std::optional<std::chrono::milliseconds> duration;  // send for this long
     Arrivals arrivals = Arrivals::closed_loop;
-    double rate = 0;              // msgs/s, open loop
-    std::size_t concurrency = 10; // connections at once (open loop: the most in flight)
+    double rate = 0;                          // msgs/s, open loop
+    std::size_t concurrency = 10;             // connections at once (open loop: the most in flight)
     std::size_t messages_per_connection = 0;  // 0: reuse until done
     // Open loop: the rate climbs linearly from 0 to `rate` over this long; closed loop: the
     // sessions start evenly spread over it.

@@ -97,6 +97,12 @@ struct RunWorld::Impl {
     Impl(const scenario::Scenario& s, std::filesystem::path w, fakemx::ReceiverObserver o)
         : scenario(s), work_dir(std::move(w)), observer(std::move(o)) {}
 
+    // Where clients of the fixture DNS send their queries: its listen address, or loopback
+    // when it listens on every address.
+    std::string dns_client_address() const {
+        const std::string& listen = scenario.world.dns.listen_address;
+        return listen == "0.0.0.0" ? "127.0.0.1" : listen;
+    }
     void prepare_hosts();
     void prepare_senders();
     void start_dns();
@@ -212,10 +218,7 @@ void RunWorld::Impl::start_fake_mx() {
         config.capture.memory_limit = 32ull << 20;
         config.capture.max_sessions = 10'000;
         config.capture.session_memory_limit = 16ull << 20;
-        config.auth_dns = dns::ResolverConfig::fixture("127.0.0.1", dns_server->port());
-        if (scenario.world.dns.listen_address != "0.0.0.0")
-            config.auth_dns =
-                dns::ResolverConfig::fixture(scenario.world.dns.listen_address, dns_server->port());
+        config.auth_dns = dns::ResolverConfig::fixture(dns_client_address(), dns_server->port());
         config.tls_ca_dir = (work_dir / "ca").string();
         config.observer = observer;
         try {
@@ -238,10 +241,7 @@ void RunWorld::Impl::start_relay() {
     config.relay_in = relay::ListenerSettings{"127.0.0.1", 0, false};
     config.submission.reset();
     config.spool = work_dir / "spool";
-    config.dns = relay::HostPort{scenario.world.dns.listen_address == "0.0.0.0"
-                                     ? "127.0.0.1"
-                                     : scenario.world.dns.listen_address,
-                                 dns_server->port()};
+    config.dns = relay::HostPort{dns_client_address(), dns_server->port()};
     config.mx_port = mx_port;
     config.admin.reset();
     // The relay's own account of every attempt, kept with --keep-work for a post-mortem.
@@ -326,14 +326,6 @@ nlohmann::json RunWorld::relay_stats() const {
             {"connection_failures", counters.connection_failures.load()},
             {"dsn_created", counters.dsn_created.load()},
             {"queue_depth", metrics.queue_depth}};
-}
-
-std::map<std::string, std::vector<std::string>> RunWorld::host_domains() const {
-    std::map<std::string, std::vector<std::string>> out;
-    for (const auto& host : impl_->hosts)
-        out[host.name] = host.domains;
-    // The bounce catcher serves the sender domains that have no MX host of their own.
-    return out;
 }
 
 nlohmann::json RunWorld::describe() const {

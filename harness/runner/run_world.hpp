@@ -47,8 +47,6 @@ class RunWorld {
     // (delivered, deferred, bounced, expired), attempts by reply class ("none": no reply, e.g.
     // a TLS policy or DNS failure), connections, DSNs made. What the receivers cannot see.
     nlohmann::json relay_stats() const;
-    // The domains each fake MX host serves (for the recorder), by host name.
-    std::map<std::string, std::vector<std::string>> host_domains() const;
     // report.json's "world": {"dns": addr, "mx": [{name, address, behaviour, domains}]}.
     nlohmann::json describe() const;
 

@@ -64,8 +64,8 @@ struct MxHost {
     // <name>" and "<name> A <address>" to the fixture unless a zone already has records there.
     std::vector<std::string> domains;
     unsigned preference = 10;
-    fakemx::Behaviour behaviour;    // a preset ("greylist"), a file, or inline rules
-    std::string behaviour_source;   // "preset greylist", "behaviours/x.json", "inline"
+    fakemx::Behaviour behaviour;   // a preset ("greylist"), a file, or inline rules
+    std::string behaviour_source;  // "preset greylist", "behaviours/x.json", "inline"
 };
 
 // A domain the traffic sends from: the runner publishes its SPF, DKIM key and DMARC policy in
