@@ -6,7 +6,7 @@
 //   stray.probe.test    enforce, one MX (mx.other.example) not covered
 //   testing.probe.test  testing mode
 //   redirect.probe.test the policy URL answers 301
-//   nosite.probe.test   record and address, but the host serves no such site (404)
+//   nosite.probe.test   record and address, but the host has no such site (wrong certificate)
 //   badrpt.probe.test   a TLS-RPT record without rua
 //   nosts.probe.test    no MTA-STS, no TLS-RPT
 #pragma once
