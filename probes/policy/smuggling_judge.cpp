@@ -181,6 +181,14 @@ CheckResult judge_outbound_smuggling(const SmugglingVariant& variant,
             "normalized");
         return result;
     }
+    // No dot left (RFC 5321 4.5.2 unstuffing took ".<NUL>" to "<NUL>"): no look-alike either.
+    if (forwarded.find('.') == std::string::npos) {
+        set(result, Verdict::pass,
+            "the relay forwarded " + seq + " as " + forwarded_shown +
+                ": no dot line left, so no end-of-data look-alike",
+            "dot-removed");
+        return result;
+    }
     set(result, Verdict::warn,
         "the relay forwarded " + seq + " altered, as " + forwarded_shown +
             ", still with bare newlines or NULs",

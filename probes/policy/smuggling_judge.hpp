@@ -27,7 +27,8 @@
 //   fail   the relay itself ended DATA at the look-alike (as inbound); or it forwarded the
 //          look-alike unchanged; or it turned it into a real <CRLF>.<CRLF>.
 //   pass   the relay refused the message at submission (5xx, or the inbound pass case), or
-//          forwarded it with the look-alike normalized (no bare CR/LF, no NUL left).
+//          forwarded it with the look-alike normalized (no bare CR/LF, no NUL left), or with
+//          no dot left (".<NUL>" unstuffed to "<NUL>" by RFC 5321 4.5.2).
 //   warn   it forwarded the look-alike altered but still with bare CR/LF or NUL.
 //   error  as inbound; or accepted but nothing arrived at the sink within --sink-wait; or it
 //          arrived without the markers around the look-alike.

@@ -70,6 +70,8 @@ TEST_CASE("relaylab's relay forwards no bare-newline look-alike to the sink",
             CHECK(r.verdict != Verdict::error);
             CHECK(r.details["arrived"] == true);
             CHECK(r.details.contains("forwarded"));
+            // What the relay forwards is a finding for the report, not an expectation here.
+            WARN(r.name << ": " << to_string(r.verdict) << ": " << r.explanation);
         }
     }
 }

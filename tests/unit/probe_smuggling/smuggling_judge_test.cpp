@@ -173,6 +173,8 @@ TEST_CASE("outbound smuggling verdicts", "[smuggling][judge]") {
          Verdict::pass, "normalized"},
         {"NUL dropped, stuffed", "crlf-dot-nul-crlf", accepted_exchange(), arrived("\r\n..\r\n"),
          Verdict::pass, "normalized"},
+        {"dot unstuffed away, NUL kept", "crlf-dot-nul-crlf", accepted_exchange(),
+         arrived(std::string("\r\n\0\r\n", 5)), Verdict::pass, "dot-removed"},
         {"stuffed but still bare", "lf-dot-lf", accepted_exchange(), arrived("\n..\n"),
          Verdict::warn, "forwarded-altered"},
     };
