@@ -117,6 +117,9 @@ struct Behaviour {
     // Bare LF / CR in DATA: unset follows `relaylab fake-mx --bare-newline` (default reject).
     // normalize or accept lets smuggling look-alikes through to the capture's findings.
     std::optional<smtp::BareNewlinePolicy> bare_newline;
+    // "end_of_data": look-alikes that end DATA too, a receiver vulnerable to SMTP smuggling
+    // (for probing the probes); empty: only <CRLF>.<CRLF>, as RFC 5321 4.1.1.4 says.
+    smtp::EodLookalikeSet vulnerable_end_of_data;
     TlsBehaviour tls;
     std::optional<Greylist> greylist;
     RateLimits rate_limits;

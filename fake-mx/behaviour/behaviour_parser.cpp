@@ -183,14 +183,35 @@ RateLimits parse_rate_limits(const nlohmann::json& value, const Where& where) {
     return limits;
 }
 
+// "end_of_data": ["<LF>.<LF>", "crlf-dot-cr"]: each a look-alike's wire form or name.
+smtp::EodLookalikeSet parse_end_of_data(const nlohmann::json& value, const Where& where) {
+    // 17 shapes exist; a longer list repeats itself.
+    constexpr std::size_t max_shapes = 17;
+    auto names = detail::get_string_list(value, where, max_shapes, 40);
+    smtp::EodLookalikeSet set;
+    for (std::size_t i = 0; i < names.size(); ++i) {
+        auto shape = smtp::parse_eod_lookalike(names[i]);
+        if (!shape) {
+            (value.is_array() ? where / i : where)
+                .fail("\"" + names[i] +
+                      "\" is not an end-of-data look-alike: write \"<LF>.<LF>\", "
+                      "\"<CR><LF>.<NUL><CR><LF>\", \"lf-dot-crlf\"... (<CR><LF>.<CR><LF> is "
+                      "the real end)");
+        }
+        set.add(*shape);
+    }
+    return set;
+}
+
 }  // namespace
 
 Behaviour parse_behaviour(const nlohmann::json& value, std::string_view source_name) {
     Where root = detail::behaviour_root(source_name);
-    detail::expect_object(value, root,
-                          {"name", "description", "hostname", "banner", "extensions",
-                           "max_message_size", "max_recipients", "require_tls", "tls", "greylist",
-                           "rate_limits", "rules", "seed", "max_tracked_entries", "bare_newline"});
+    detail::expect_object(
+        value, root,
+        {"name", "description", "hostname", "banner", "extensions", "max_message_size",
+         "max_recipients", "require_tls", "tls", "greylist", "rate_limits", "rules", "seed",
+         "max_tracked_entries", "bare_newline", "end_of_data"});
     Behaviour behaviour;
     behaviour.name = std::string(source_name);
     if (value.contains("name"))
@@ -238,6 +259,10 @@ Behaviour parse_behaviour(const nlohmann::json& value, std::string_view source_n
         } else {
             (root / "bare_newline").fail("must be \"reject\", \"normalize\" or \"accept\"");
         }
+    }
+    if (value.contains("end_of_data")) {
+        behaviour.vulnerable_end_of_data =
+            parse_end_of_data(value["end_of_data"], root / "end_of_data");
     }
     if (value.contains("tls")) behaviour.tls = parse_tls(value["tls"], root / "tls");
     if (behaviour.require_tls &&
@@ -326,6 +351,7 @@ void apply_server_settings(const Behaviour& behaviour, smtp::ServerConfig& confi
     if (behaviour.max_recipients) config.max_recipients = *behaviour.max_recipients;
     config.require_tls = behaviour.require_tls;
     if (behaviour.bare_newline) config.bare_newline = *behaviour.bare_newline;
+    config.vulnerable_end_of_data = behaviour.vulnerable_end_of_data;
 }
 
 }  // namespace relaylab::fakemx

@@ -1,8 +1,77 @@
 #include "harness/smtp/data_decoder.hpp"
 
+#include <algorithm>
+#include <array>
+#include <cctype>
 #include <cstring>
 
 namespace relaylab::smtp {
+
+namespace {
+
+std::string_view newline_name(Newline newline) {
+    switch (newline) {
+        case Newline::crlf:
+            return "crlf";
+        case Newline::lf:
+            return "lf";
+        case Newline::cr:
+            return "cr";
+    }
+    return "crlf";
+}
+
+std::string_view newline_wire(Newline newline) {
+    switch (newline) {
+        case Newline::crlf:
+            return "<CR><LF>";
+        case Newline::lf:
+            return "<LF>";
+        case Newline::cr:
+            return "<CR>";
+    }
+    return "<CR><LF>";
+}
+
+constexpr std::array<Newline, 3> all_newlines = {Newline::crlf, Newline::lf, Newline::cr};
+
+std::string lower(std::string_view text) {
+    std::string out(text);
+    std::transform(out.begin(), out.end(), out.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    return out;
+}
+
+}  // namespace
+
+std::string EodLookalike::name() const {
+    std::string out(newline_name(before));
+    out += nul ? "-dot-nul-" : "-dot-";
+    out += newline_name(after);
+    return out;
+}
+
+std::string EodLookalike::wire() const {
+    std::string out(newline_wire(before));
+    out += nul ? ".<NUL>" : ".";
+    out += newline_wire(after);
+    return out;
+}
+
+std::optional<EodLookalike> parse_eod_lookalike(std::string_view text) {
+    // 18 shapes: comparing against each one's two spellings is simpler than a grammar.
+    std::string wanted = lower(text);
+    for (Newline before : all_newlines) {
+        for (bool nul : {false, true}) {
+            for (Newline after : all_newlines) {
+                EodLookalike shape{before, nul, after};
+                if (shape.real_end()) continue;
+                if (wanted == shape.name() || wanted == lower(shape.wire())) return shape;
+            }
+        }
+    }
+    return std::nullopt;
+}
 
 std::string_view to_string(BareNewlinePolicy policy) {
     switch (policy) {
@@ -17,11 +86,12 @@ std::string_view to_string(BareNewlinePolicy policy) {
 }
 
 DataDecoder::DataDecoder(BareNewlinePolicy policy, std::size_t max_text_line,
-                         std::uint64_t max_size, bool keep_content)
+                         std::uint64_t max_size, bool keep_content, EodLookalikeSet vulnerable_to)
     : policy_(policy),
       max_text_line_(max_text_line),
       max_size_(max_size),
-      keep_content_(keep_content) {}
+      keep_content_(keep_content),
+      vulnerable_to_(vulnerable_to) {}
 
 void DataDecoder::reset() {
     state_ = State::line_start;
@@ -34,7 +104,11 @@ void DataDecoder::reset() {
     line_dots_ = 0;
     line_nuls_ = 0;
     line_other_ = false;
-    line_began_bare_ = false;
+    line_before_ = Newline::crlf;
+    line_mark_size_ = 0;
+    line_mark_out_ = 0;
+    line_mark_in_out_ = true;
+    ended_at_lookalike_ = false;
     findings_ = {};
 }
 
@@ -88,13 +162,19 @@ void DataDecoder::note_line_octets(const char* data, std::size_t size) {
 // <CRLF>.<CR>, ...) or it holds a NUL: receivers that drop NULs see <CRLF>.<NUL><CRLF> as
 // <CRLF>.<CRLF> (the SMTP smuggling variants of 2023).
 void DataDecoder::end_line(bool bare, char delimiter) {
-    if (!line_other_ && line_dots_ == 1 && (bare || line_began_bare_ || line_nuls_ > 0)) {
+    Newline after = !bare ? Newline::crlf : (delimiter == '\n' ? Newline::lf : Newline::cr);
+    EodLookalike shape{line_before_, line_nuls_ > 0, after};
+    if (!line_other_ && line_dots_ == 1 && !shape.real_end()) {
+        if (vulnerable_to_.contains(shape)) return end_at_lookalike(after);
         ++findings_.eod_lookalikes;
     }
     line_dots_ = 0;
     line_nuls_ = 0;
     line_other_ = false;
-    line_began_bare_ = bare;
+    line_before_ = after;
+    line_mark_size_ = size_;
+    line_mark_out_ = out_->size();
+    line_mark_in_out_ = true;
     // A bare LF ends a line for the long-line limit as it does for most receivers (and a bare
     // CR too when it is stored as CRLF); a bare CR kept as it came stays inside its line.
     if (!bare || delimiter == '\n' || policy_ == BareNewlinePolicy::normalize) {
@@ -103,11 +183,40 @@ void DataDecoder::end_line(bool bare, char delimiter) {
     }
 }
 
+// A vulnerable receiver's end of data: as for <CRLF>.<CRLF>, the dot line and the delimiter
+// after it are no content (the delimiter before it ends the last content line). When the dot
+// line began in an earlier feed into another buffer, those octets are gone already and stay.
+void DataDecoder::end_at_lookalike(Newline after) {
+    // The closing delimiter was counted as bare by emit_newline; it is the terminator now. The
+    // one before the dot line ends the last content line and keeps its count.
+    if (after == Newline::lf) --findings_.bare_lf;
+    if (after == Newline::cr) --findings_.bare_cr;
+    findings_.nul -= std::min<std::uint64_t>(findings_.nul, line_nuls_);
+    size_ = line_mark_size_;
+    if (line_mark_in_out_ && keep_content_ && out_->size() >= line_mark_out_) {
+        out_->resize(line_mark_out_);
+    }
+    findings_.ended_at_lookalike = true;
+    ended_at_lookalike_ = true;
+}
+
 DataDecoder::Result DataDecoder::feed(std::string_view data, std::string& out) {
+    if (&out != out_ || &out != &content_) {
+        // Another buffer (or the session's chunk buffer, emptied between feeds): the current
+        // line's start is in it only if nothing of the line was emitted yet.
+        line_mark_in_out_ = line_mark_size_ == size_;
+        line_mark_out_ = out.size();
+    }
     out_ = &out;
     const char* p = data.data();
     const char* end = p + data.size();
+    auto ended_here = [&] {
+        ended_at_lookalike_ = false;
+        state_ = State::line_start;
+        return Result{static_cast<std::size_t>(p - data.data()), true};
+    };
     while (p < end) {
+        if (ended_at_lookalike_) return ended_here();
         if (state_ == State::mid_line) {
             // Fast path: copy the run of ordinary octets up to the next CR, LF or NUL.
             const char* run = p;
@@ -185,6 +294,7 @@ DataDecoder::Result DataDecoder::feed(std::string_view data, std::string& out) {
                 continue;
         }
     }
+    if (ended_at_lookalike_) return ended_here();
     return {data.size(), false};
 }
 

@@ -6,6 +6,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -19,6 +20,44 @@ enum class BareNewlinePolicy {
 };
 std::string_view to_string(BareNewlinePolicy policy);
 
+// A line delimiter as it came: CRLF, or a bare LF or CR.
+enum class Newline : std::uint8_t { crlf, lf, cr };
+
+// The shape of an end-of-data look-alike: a line that is one "." (NULs aside), the delimiter
+// before it and the one after it, and whether NULs sit beside the dot. <CRLF>.<CRLF> without
+// NULs is the real end of data, not a look-alike.
+struct EodLookalike {
+    Newline before = Newline::crlf;
+    bool nul = false;
+    Newline after = Newline::crlf;
+
+    bool real_end() const { return before == Newline::crlf && after == Newline::crlf && !nul; }
+    // "lf-dot-lf", "crlf-dot-nul-crlf": the names behaviour files and probe results use.
+    std::string name() const;
+    // "<LF>.<LF>", "<CR><LF>.<NUL><CR><LF>": as evidence shows the wire.
+    std::string wire() const;
+    friend bool operator==(const EodLookalike&, const EodLookalike&) = default;
+};
+// Either form above (case-insensitive); nullopt for anything else, the real end included.
+std::optional<EodLookalike> parse_eod_lookalike(std::string_view text);
+
+// Look-alikes a deliberately vulnerable receiver takes as the end of data, as old Postfix,
+// Exim, Sendmail and Exchange/Cisco did (SEC Consult, 2023). Only test receivers set these.
+class EodLookalikeSet {
+  public:
+    void add(EodLookalike shape) { bits_ |= bit(shape); }
+    bool contains(EodLookalike shape) const { return (bits_ & bit(shape)) != 0; }
+    bool empty() const { return bits_ == 0; }
+    friend bool operator==(const EodLookalikeSet&, const EodLookalikeSet&) = default;
+
+  private:
+    static std::uint32_t bit(EodLookalike shape) {
+        return 1u << (static_cast<unsigned>(shape.before) * 6 + (shape.nul ? 3 : 0) +
+                      static_cast<unsigned>(shape.after));
+    }
+    std::uint32_t bits_ = 0;
+};
+
 struct DataFindings {
     std::uint64_t bare_lf = 0;
     std::uint64_t bare_cr = 0;
@@ -29,6 +68,9 @@ struct DataFindings {
     // drop NULs read as <CRLF>.<CRLF>. Each is an end of data to some receiver and message
     // content to us.
     std::uint64_t eod_lookalikes = 0;
+    // The data ended at a look-alike of the decoder's vulnerable set, not at <CRLF>.<CRLF>. That
+    // look-alike is not counted above, and its dot line and closing delimiter are no content.
+    bool ended_at_lookalike = false;
     bool bare_newlines() const { return bare_lf + bare_cr > 0; }
 };
 
@@ -36,8 +78,9 @@ class DataDecoder {
   public:
     // max_text_line counts the CRLF (RFC 5321 4.5.3.1.6: 1000); 0 means no limit.
     // max_size bounds the stored content; past it the decoder only counts (0: no limit).
+    // `vulnerable_to`: look-alikes that end the data too (test receivers only; see above).
     DataDecoder(BareNewlinePolicy policy, std::size_t max_text_line, std::uint64_t max_size,
-                bool keep_content);
+                bool keep_content, EodLookalikeSet vulnerable_to = {});
 
     struct Result {
         std::size_t consumed = 0;  // bytes of the input used; the rest follows the end of data
@@ -64,11 +107,13 @@ class DataDecoder {
     void count_line(std::size_t octets);
     void note_line_octets(const char* data, std::size_t size);
     void end_line(bool bare, char delimiter);
+    void end_at_lookalike(Newline after);
 
     BareNewlinePolicy policy_;
     std::size_t max_text_line_;
     std::uint64_t max_size_;
     bool keep_content_;
+    EodLookalikeSet vulnerable_to_;
 
     State state_ = State::line_start;
     std::string content_;
@@ -82,7 +127,13 @@ class DataDecoder {
     std::size_t line_dots_ = 0;
     std::size_t line_nuls_ = 0;
     bool line_other_ = false;
-    bool line_began_bare_ = false;
+    Newline line_before_ = Newline::crlf;  // DATA's own CRLF comes before the first line
+    // Where the current line began in size_ and in *out_ (when it began in this feed's out_),
+    // so that a vulnerable end can take its dot line back out of the content.
+    std::uint64_t line_mark_size_ = 0;
+    std::size_t line_mark_out_ = 0;
+    bool line_mark_in_out_ = true;
+    bool ended_at_lookalike_ = false;  // set by end_line, returned by feed
     DataFindings findings_;
 };
 

@@ -60,8 +60,8 @@ ServerSession::ServerSession(const ServerConfig& config, ConnectionInfo info)
     : config_(config),
       info_(std::move(info)),
       framer_(framer_limit(config)),
-      decoder_(config.bare_newline, config.max_text_line, store_limit(config),
-               config.keep_content) {
+      decoder_(config.bare_newline, config.max_text_line, store_limit(config), config.keep_content,
+               config.vulnerable_end_of_data) {
     tls_active_ = info_.tls;
 }
 

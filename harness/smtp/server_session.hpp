@@ -70,6 +70,8 @@ struct ServerConfig {
     std::size_t max_junk_commands = limits::default_junk_command_limit;  // 0: no limit
     std::size_t max_bdat_chunks = limits::default_bdat_chunk_limit;      // per message; 0: none
     BareNewlinePolicy bare_newline = BareNewlinePolicy::reject;
+    // A deliberately vulnerable receiver for smuggling tests: these look-alikes end DATA too.
+    EodLookalikeSet vulnerable_end_of_data;
     bool keep_content = true;  // false: count and discard (a sink): no body chunks
     unsigned decisions = 0;    // a mask of Phase values where the session asks the shell
 };

@@ -13,7 +13,9 @@ namespace relaylab::probe {
 // Group "smuggling": SMTP smuggling: which end-of-data look-alikes the server takes as end of data.
 boost::asio::awaitable<std::vector<CheckResult>> run_smuggling_checks(ProbeContext& context);
 
-// Group "smuggling-outbound": SMTP smuggling through a relay: which look-alikes it forwards unchanged.
-boost::asio::awaitable<std::vector<CheckResult>> run_outbound_smuggling_checks(ProbeContext& context);
+// Group "smuggling-outbound": SMTP smuggling through a relay: which look-alikes it forwards
+// unchanged.
+boost::asio::awaitable<std::vector<CheckResult>> run_outbound_smuggling_checks(
+    ProbeContext& context);
 
 }  // namespace relaylab::probe

@@ -120,6 +120,9 @@ TEST_CASE("mistakes name the JSON pointer", "[parse][errors]") {
         {"wrong type", R"({"require_tls": "yes"})", "/require_tls: must be true or false"},
         {"unknown bare_newline", R"({"bare_newline": "strip"})",
          "/bare_newline: must be \"reject\", \"normalize\" or \"accept\""},
+        {"unknown end_of_data", R"({"end_of_data": ["<LF>.<LF>", "<CR><LF>.<CR><LF>"]})",
+         "/end_of_data/1: \"<CR><LF>.<CR><LF>\" is not an end-of-data look-alike"},
+        {"end_of_data not strings", R"({"end_of_data": 3})", "/end_of_data: "},
         {"negative size", R"({"max_message_size": -1})",
          "/max_message_size: must be a whole number from 0 to"},
         {"unknown phase", R"({"rules": [{"phase": "foo", "accept": true}]})",
@@ -254,6 +257,24 @@ TEST_CASE("bare_newline sets the host's policy; absent, the config's stays", "[p
         apply_server_settings(behaviour, host);
         CHECK(host.bare_newline == policy);
     }
+}
+
+TEST_CASE("end_of_data makes the host vulnerable to those look-alikes only", "[parse]") {
+    using smtp::EodLookalike;
+    using smtp::Newline;
+    smtp::ServerConfig plain;
+    apply_server_settings(behaviour_from("{}"), plain);
+    CHECK(plain.vulnerable_end_of_data.empty());
+    smtp::ServerConfig host;
+    apply_server_settings(behaviour_from(R"({"end_of_data": ["<LF>.<LF>", "crlf-dot-nul-crlf"]})"),
+                          host);
+    CHECK(host.vulnerable_end_of_data.contains(EodLookalike{Newline::lf, false, Newline::lf}));
+    CHECK(host.vulnerable_end_of_data.contains(EodLookalike{Newline::crlf, true, Newline::crlf}));
+    CHECK_FALSE(
+        host.vulnerable_end_of_data.contains(EodLookalike{Newline::lf, false, Newline::cr}));
+    smtp::ServerConfig one;
+    apply_server_settings(behaviour_from(R"({"end_of_data": "cr-dot-cr"})"), one);
+    CHECK(one.vulnerable_end_of_data.contains(EodLookalike{Newline::cr, false, Newline::cr}));
 }
 
 TEST_CASE("TLS variants are parsed", "[parse][tls]") {
