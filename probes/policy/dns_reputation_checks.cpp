@@ -45,8 +45,14 @@ boost::asio::awaitable<std::vector<CheckResult>> run_ptr_checks(ProbeContext& co
                 facts.forward.push_back({name, dns::Status::servfail, {}, "not a valid host name"});
                 continue;
             }
-            auto forward =
-                v6 ? co_await context.resolver->aaaa(name) : co_await context.resolver->a(name);
+            // Not `?:` over two co_awaits: g++ 12 miscompiles that (the frame's temporaries
+            // are destroyed twice).
+            dns::LookupResult<std::string> forward;
+            if (v6) {
+                forward = co_await context.resolver->aaaa(name);
+            } else {
+                forward = co_await context.resolver->a(name);
+            }
             facts.forward.push_back({name, forward.status, forward.values, forward.detail});
         }
     }

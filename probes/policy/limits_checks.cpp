@@ -122,8 +122,14 @@ boost::asio::awaitable<std::vector<CheckResult>> run_limits_checks(ProbeContext&
             // Without PIPELINING a server may drop what came ahead of time (the point of
             // Postfix's reject_unauth_pipelining): after the first reply, wait only briefly.
             const bool must_answer = pipelining.advertised || pipelining.replies.empty();
-            auto reply = must_answer ? co_await dialogue.read_reply()
-                                     : co_await dialogue.poll_reply(options.quiet_wait);
+            // Two statements, not `?:` over two co_awaits: g++ 12 miscompiles that (the
+            // frame's temporaries are destroyed twice).
+            std::optional<smtp::Reply> reply;
+            if (must_answer) {
+                reply = co_await dialogue.read_reply();
+            } else {
+                reply = co_await dialogue.poll_reply(options.quiet_wait);
+            }
             if (!reply) break;
             pipelining.replies.push_back(std::move(*reply));
         }
