@@ -119,7 +119,7 @@ def probe(port, *extra):
     """Runs `relaylab probe --json`; returns (exit code, report, stderr)."""
     args = [relaylab_proc.RELAYLAB, "probe", "127.0.0.1:%d" % port, "--json",
             "--checks", CHECKS, "--domain", "example.test", "--rcpt", RCPT,
-            "--helo", "probe.relaylab.test", "--timeout", "10000", "--quiet-wait", "1000",
+            "--helo", "probe.relaylab.test", "--timeout", "10s", "--quiet-wait", "1s",
             *extra]
     try:
         done = subprocess.run(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
