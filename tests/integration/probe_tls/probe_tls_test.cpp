@@ -41,6 +41,7 @@ const std::map<std::string, const char*> tls_behaviours = {
     {"legacy", R"({"certificate": "valid", "versions": "legacy"})"},
     {"tls13", R"({"certificate": "valid", "versions": "1.3"})"},
     {"tls12", R"({"certificate": "valid", "versions": "1.2"})"},
+    {"broken", R"({"certificate": "valid", "broken_starttls": true})"},
 };
 
 std::string host_name(const std::string& prefix) {
@@ -236,6 +237,17 @@ TEST_CASE("no STARTTLS: tls.starttls fails, nothing else to judge", "[probe][tls
     CHECK(find(results, "tls.auth-before-tls").verdict == Verdict::pass);
 }
 
+TEST_CASE("STARTTLS answered 220, then a broken handshake: tls.starttls fails",
+          "[probe][tls][integration]") {
+    auto results = probe_tls("broken");
+    INFO(describe(results));
+    const auto& starttls = find(results, "tls.starttls");
+    CHECK(starttls.verdict == Verdict::fail);
+    CHECK(starttls.explanation.find("handshake fails") != std::string::npos);
+    CHECK(starttls.details["handshake"] == false);
+    CHECK(results.size() == 2);
+}
+
 TEST_CASE("TLS 1.0 allowed: tls.versions warns", "[probe][tls][integration]") {
     auto results = probe_tls("legacy");
     INFO(describe(results));
@@ -286,6 +298,27 @@ TEST_CASE("a closed port and a garbage server give error with the reason",
         CHECK(find(results, "tls.starttls").explanation.find("connection refused") !=
               std::string::npos);
         CHECK(find(results, "tls.auth-before-tls").verdict == Verdict::error);
+    }
+    SECTION("a server that never greets: error after the reply timeout, no hang") {
+        asio::io_context server_io;
+        asio::ip::tcp::acceptor acceptor(server_io, {asio::ip::make_address("127.0.0.1"), 0});
+        std::thread server([&] {
+            boost::system::error_code ec;
+            asio::ip::tcp::socket socket(server_io);
+            acceptor.accept(socket, ec);
+            std::this_thread::sleep_for(1500ms);
+        });
+        ProbeTarget target{"127.0.0.1", "127.0.0.1", acceptor.local_endpoint().port(), false};
+        ProbeOptions options = test_options();
+        options.timeouts.reply = 300ms;
+        const auto started = std::chrono::steady_clock::now();
+        auto results = run_group(run_tls_checks, target, options);
+        const auto took = std::chrono::steady_clock::now() - started;
+        server.join();
+        INFO(describe(results));
+        CHECK(find(results, "tls.starttls").verdict == Verdict::error);
+        CHECK(find(results, "tls.starttls").explanation.find("timed out") != std::string::npos);
+        CHECK(took < 1400ms);
     }
     SECTION("garbage greeting") {
         asio::io_context server_io;
