@@ -18,8 +18,7 @@ namespace relaylab::probe {
 const std::vector<CheckGroup>& check_groups() {
     // Cheap and harmless first; the checks that send mail-like traffic last.
     static const std::vector<CheckGroup> groups = {
-        {"banner", "greeting, host name, time to banner, EHLO extensions, SIZE",
-         run_banner_checks},
+        {"banner", "greeting, host name, time to banner, EHLO extensions, SIZE", run_banner_checks},
         {"tls",
          "STARTTLS offered, TLS versions 1.0-1.3, cipher, certificate chain, expiry and name, "
          "TLS before AUTH",
@@ -39,8 +38,7 @@ const std::vector<CheckGroup>& check_groups() {
          run_open_relay_checks},
         {"smuggling", "SMTP smuggling: which end-of-data look-alikes end the DATA",
          run_smuggling_checks},
-        {"limits", "maximum message size, recipients per message, pipelining",
-         run_limits_checks},
+        {"limits", "maximum message size, recipients per message, pipelining", run_limits_checks},
         {"smuggling-outbound",
          "SMTP smuggling through a relay: which look-alikes it forwards to --sink unchanged",
          run_outbound_smuggling_checks},
@@ -69,7 +67,8 @@ Selection select_checks(const std::vector<std::string>& names, const ProbeContex
                                        [&](const CheckGroup& g) { return g.name == name; });
         if (!known) {
             std::string list;
-            for (const auto& g : groups) list += (list.empty() ? "" : ", ") + std::string(g.name);
+            for (const auto& g : groups)
+                list += (list.empty() ? "" : ", ") + std::string(g.name);
             throw std::invalid_argument("unknown check '" + name + "' (known: " + list + ")");
         }
     }
@@ -77,7 +76,8 @@ Selection select_checks(const std::vector<std::string>& names, const ProbeContex
         const bool named = std::find(names.begin(), names.end(), group.name) != names.end();
         if (!names.empty() && !named) continue;
         if (std::string unmet = unmet_needs(group.name, context); !unmet.empty()) {
-            if (named) throw std::invalid_argument("check '" + std::string(group.name) + "' " + unmet);
+            if (named)
+                throw std::invalid_argument("check '" + std::string(group.name) + "' " + unmet);
             selection.skipped.push_back({std::string(group.name), unmet});
             continue;
         }
@@ -102,7 +102,8 @@ boost::asio::awaitable<std::vector<CheckResult>> run_checks(const Selection& sel
             group_results.push_back(make_result(std::string(group->name), Verdict::error,
                                                 "the check stopped: " + crashed));
         }
-        for (auto& result : group_results) results.push_back(std::move(result));
+        for (auto& result : group_results)
+            results.push_back(std::move(result));
     }
     co_return results;
 }

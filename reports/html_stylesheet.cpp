@@ -85,6 +85,10 @@ font:12.5px ui-monospace,SFMono-Regular,Menlo,Consolas,"Liberation Mono",monospa
 .badge-good{background:#dcfce7;color:#166534}
 .badge-bad{background:#fee2e2;color:#991b1b}
 .badge-neutral{background:var(--code);color:var(--muted)}
+.badge-warn{background:#fef3c7;color:#92400e}
+pre.evidence{margin:8px 0;padding:10px 12px;border-radius:8px;background:var(--code);font-size:12px;
+overflow-x:auto;white-space:pre-wrap;word-break:break-all}
+details{margin:6px 0}details>summary{cursor:pointer;padding:4px 0}
 .badge-best{background:#e0e7ff;color:#3730a3;margin-left:6px;font-size:10.5px;padding:1px 7px}
 tr.row-failed td{background:var(--failed-row)}
 td.best{background:rgba(18,161,80,.1);font-weight:700}
@@ -128,6 +132,7 @@ footer.page-footer{max-width:1180px;margin:0 auto;padding:4px 20px 28px;color:va
 --border:#243044;--head:#182033;--grid:#1e283a;--axis:#475569;--track:#1c2536;--code:#1c2536;
 --hover:#172033;--hover-col:rgba(129,140,248,.12);--failed-row:rgba(220,38,38,.12)}
 .badge-good{background:rgba(18,161,80,.2);color:#86efac}.badge-bad{background:rgba(220,38,38,.22);color:#fca5a5}
+.badge-warn{background:rgba(217,119,6,.22);color:#fcd34d}
 .run-error{background:rgba(220,38,38,.12);color:#fecaca;border-color:rgba(220,38,38,.4)}}
 @media print{nav.toc{display:none}body{background:#fff}.card{break-inside:avoid;box-shadow:none}
 .run-header{-webkit-print-color-adjust:exact;print-color-adjust:exact}}

@@ -33,5 +33,6 @@ int dns_main(const Args& args);
 int fake_mx_main(const Args& args);
 int relay_main(const Args& args);
 int report_main(const Args& args);
+int probe_main(const Args& args);
 
 }  // namespace relaylab::cli

@@ -1,12 +1,17 @@
 // relaylab fake-mx: simulated receiving MTAs with scripted behaviour, capture and an HTTP API.
+#include <filesystem>
+#include <fstream>
 #include <iomanip>
 #include <iostream>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "fake-mx/receiver/fake_mx.hpp"
 #include "harness/cli/commands.hpp"
 #include "harness/cli/server_options.hpp"
+#include "harness/http/https_fixture_host.hpp"
+#include "harness/net/tls.hpp"
 
 namespace relaylab::cli {
 
@@ -15,6 +20,12 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 constexpr std::string_view default_api = "127.0.0.1:8025";
+constexpr std::string_view default_mta_sts_listen = "127.0.0.1:0";
+// RFC 8461 3.3: the policy's well-known path. A fixture may serve a policy larger than a
+// sender accepts (to test that sender), but not an unbounded file.
+constexpr std::string_view mta_sts_policy_path = "/.well-known/mta-sts.txt";
+constexpr std::uintmax_t max_mta_sts_file_bytes = 1u << 20;
+constexpr int mta_sts_certificate_days = 30;
 
 const CommandSpec& spec() {
     static const CommandSpec spec = with_client_limit_options(CommandSpec{
@@ -30,6 +41,8 @@ const CommandSpec& spec() {
             "--dns, judged for SPF, DKIM, DMARC and ARC. The HTTP API (--api, default " +
             std::string(default_api) +
             ")\nserves the captured mail, transcripts, stats and /metrics.\n"
+            "--mta-sts serves MTA-STS policies over HTTPS (certificates from the test CA of\n"
+            "--tls-ca-dir) for `relaylab probe --checks mta-sts --ca DIR/ca.pem`.\n"
             "Presets: accept-all, greylist, rate-limited, flaky, tls-required, reject-all, slow.\n"
             "Prints one 'NAME listening on ADDR:PORT' line per host and 'api listening on URL',\n"
             "then runs until SIGINT/SIGTERM, --count messages or --duration seconds.",
@@ -56,6 +69,13 @@ const CommandSpec& spec() {
                 {"--bare-newline", "POLICY",
                  "bare LF/CR in DATA: reject (default: 550), normalize, accept; a behaviour's "
                  "bare_newline key wins for its host"},
+                {"--mta-sts", "DOMAIN=FILE",
+                 "serve FILE as https://mta-sts.DOMAIN/.well-known/mta-sts.txt (repeatable; "
+                 "needs --tls-ca-dir)",
+                 true},
+                {"--mta-sts-listen", "ADDR:PORT",
+                 "address of the MTA-STS policy host (default " +
+                     std::string(default_mta_sts_listen) + ")"},
                 {"--threads", "N", "io threads per host (default 1)"},
                 {"--max-connections", "N", "concurrent connections per host (default 1000)"},
                 {"--timeout", "SECONDS", "every SMTP wait (default 300)"},
@@ -157,8 +177,86 @@ fakemx::FakeMxConfig fake_mx_options(const ParsedArgs& args) {
     return config;
 }
 
+std::string read_policy_file(const std::string& option, const std::string& path) {
+    std::error_code ec;
+    auto size = std::filesystem::file_size(path, ec);
+    if (ec) throw UsageError(option + ": cannot read " + path + ": " + ec.message());
+    if (size > max_mta_sts_file_bytes) {
+        throw UsageError(option + ": " + path + " is " + std::to_string(size) +
+                         " bytes, above the limit of " + std::to_string(max_mta_sts_file_bytes));
+    }
+    std::ifstream in(path, std::ios::binary);
+    std::ostringstream text;
+    text << in.rdbuf();
+    if (!in.good() && !in.eof()) throw UsageError(option + ": cannot read " + path);
+    return text.str();
+}
+
+// --mta-sts DOMAIN=FILE...: one site per domain, host mta-sts.DOMAIN, its certificate issued by
+// the test CA of --tls-ca-dir (so a probe can verify it with --ca DIR/ca.pem, as RFC 8461 3.3
+// requires a valid certificate). nullopt when no --mta-sts is given.
+std::optional<http::HttpsFixtureHostConfig> mta_sts_host_options(const ParsedArgs& args,
+                                                                 const std::string& ca_dir) {
+    auto policies = args.all("--mta-sts");
+    if (policies.empty()) {
+        if (args.has("--mta-sts-listen")) throw UsageError("--mta-sts-listen needs --mta-sts");
+        return std::nullopt;
+    }
+    if (ca_dir.empty()) {
+        throw UsageError(
+            "--mta-sts needs --tls-ca-dir DIR: the policy host's certificates are "
+            "issued by that test CA, and probes trust DIR/ca.pem");
+    }
+    http::HttpsFixtureHostConfig config;
+    HostPort listen = parse_listen_address(
+        "--mta-sts-listen", args.get_or("--mta-sts-listen", std::string(default_mta_sts_listen)));
+    config.address = listen.host;
+    config.port = listen.port;
+    net::TestCa ca;
+    try {
+        ca = net::load_or_create_test_ca(ca_dir);
+    } catch (const std::runtime_error& e) {
+        throw UsageError(std::string("--tls-ca-dir: ") + e.what());
+    }
+    for (const auto& text : policies) {
+        auto eq = text.find('=');
+        if (eq == std::string::npos || eq == 0 || eq + 1 == text.size()) {
+            throw UsageError("--mta-sts '" + text + "': want DOMAIN=FILE");
+        }
+        std::string domain = text.substr(0, eq);
+        if (domain.back() == '.') domain.pop_back();
+        for (const auto& site : config.sites) {
+            if (site.host == "mta-sts." + domain) {
+                throw UsageError("--mta-sts: domain " + domain + " given twice");
+            }
+        }
+        http::FixtureSite site;
+        site.host = "mta-sts." + domain;
+        site.tls = net::make_server_context(
+            net::issue_certificate(ca, site.host, net::valid_for_days(mta_sts_certificate_days)));
+        site.documents[std::string(mta_sts_policy_path)] = {
+            200, "text/plain", read_policy_file("--mta-sts", text.substr(eq + 1)), ""};
+        config.sites.push_back(std::move(site));
+    }
+    return config;
+}
+
 int fake_mx(const ParsedArgs& args) {
     fakemx::FakeMxConfig config = fake_mx_options(args);
+    auto mta_sts_config = mta_sts_host_options(args, config.tls_ca_dir);
+    std::unique_ptr<http::HttpsFixtureHost> policy_host;
+    if (mta_sts_config) {
+        std::string where = mta_sts_config->address;
+        if (where.find(':') != std::string::npos) where = "[" + where + "]";
+        policy_host = std::make_unique<http::HttpsFixtureHost>(std::move(*mta_sts_config));
+        try {
+            policy_host->start();
+        } catch (const std::exception& e) {
+            throw RunError(e.what());
+        }
+        std::cout << "mta-sts listening on https://" << where << ':' << policy_host->port()
+                  << "/\n";
+    }
     std::uint64_t stop_after = args.get_uint("--count", 0);
     config.accept_limit = stop_after;  // exactly N: the N+1st gets 421 while we stop
     double duration = args.get_double("--duration", 0, 0, 31'536'000);
@@ -195,6 +293,7 @@ int fake_mx(const ParsedArgs& args) {
         }
     }
     world->stop();
+    if (policy_host) policy_host->stop();
     nlohmann::json stats = world->stats();
     if (args.has("--json")) {
         std::cout << stats.dump() << std::endl;

@@ -27,6 +27,8 @@ const std::vector<Command>& command_table() {
         {"relay", "the relay engine: an MTA with durable spool, MX routing, retries, bounces",
          relay_main},
         {"report", "compare runs' report.json side by side: report compare", report_main},
+        {"probe", "transport and policy checks of an SMTP server (TLS, MTA-STS, DANE, relay...)",
+         probe_main},
     };
     return table;
 }

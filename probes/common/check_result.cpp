@@ -6,10 +6,14 @@ namespace relaylab::probe {
 
 std::string_view to_string(Verdict verdict) {
     switch (verdict) {
-    case Verdict::pass: return "pass";
-    case Verdict::warn: return "warn";
-    case Verdict::fail: return "fail";
-    case Verdict::error: return "error";
+        case Verdict::pass:
+            return "pass";
+        case Verdict::warn:
+            return "warn";
+        case Verdict::fail:
+            return "fail";
+        case Verdict::error:
+            return "error";
     }
     return "error";
 }
@@ -24,16 +28,22 @@ std::optional<Verdict> parse_verdict(std::string_view text) {
 namespace {
 int severity(Verdict verdict) {
     switch (verdict) {
-    case Verdict::pass: return 0;
-    case Verdict::warn: return 1;
-    case Verdict::error: return 2;
-    case Verdict::fail: return 3;
+        case Verdict::pass:
+            return 0;
+        case Verdict::warn:
+            return 1;
+        case Verdict::error:
+            return 2;
+        case Verdict::fail:
+            return 3;
     }
     return 2;
 }
 }  // namespace
 
-Verdict worst(Verdict a, Verdict b) { return severity(a) >= severity(b) ? a : b; }
+Verdict worst(Verdict a, Verdict b) {
+    return severity(a) >= severity(b) ? a : b;
+}
 
 void CheckResult::add_evidence(std::string line) {
     if (evidence.size() > max_evidence_lines) return;
@@ -49,7 +59,8 @@ void CheckResult::add_evidence(std::string line) {
 }
 
 void CheckResult::add_evidence(const std::vector<std::string>& lines) {
-    for (const auto& line : lines) add_evidence(line);
+    for (const auto& line : lines)
+        add_evidence(line);
 }
 
 CheckResult make_result(std::string name, Verdict verdict, std::string explanation,
@@ -101,8 +112,9 @@ nlohmann::json to_json(const ProbeReport& report) {
 }
 
 int exit_code_for(const ProbeReport& report) {
-    const bool failed = std::any_of(report.checks.begin(), report.checks.end(),
-                                    [](const CheckResult& c) { return c.verdict == Verdict::fail; });
+    const bool failed =
+        std::any_of(report.checks.begin(), report.checks.end(),
+                    [](const CheckResult& c) { return c.verdict == Verdict::fail; });
     if (failed) return 1;
     const bool undecided =
         std::any_of(report.checks.begin(), report.checks.end(),

@@ -21,15 +21,24 @@ std::chrono::milliseconds since(net::Clock::time_point start) {
 
 std::string_view describe(DialogueError error) {
     switch (error) {
-    case DialogueError::none: return "no error";
-    case DialogueError::connect_refused: return "connection refused";
-    case DialogueError::connect_timeout: return "connect timed out";
-    case DialogueError::connect_failed: return "could not connect";
-    case DialogueError::reply_timeout: return "timed out waiting for a reply";
-    case DialogueError::closed: return "connection closed by the server";
-    case DialogueError::garbage: return "not an SMTP reply";
-    case DialogueError::write_failed: return "could not send";
-    case DialogueError::tls_failed: return "TLS handshake failed";
+        case DialogueError::none:
+            return "no error";
+        case DialogueError::connect_refused:
+            return "connection refused";
+        case DialogueError::connect_timeout:
+            return "connect timed out";
+        case DialogueError::connect_failed:
+            return "could not connect";
+        case DialogueError::reply_timeout:
+            return "timed out waiting for a reply";
+        case DialogueError::closed:
+            return "connection closed by the server";
+        case DialogueError::garbage:
+            return "not an SMTP reply";
+        case DialogueError::write_failed:
+            return "could not send";
+        case DialogueError::tls_failed:
+            return "TLS handshake failed";
     }
     return "unknown error";
 }
@@ -43,7 +52,9 @@ std::string DialogueFailure::text() const {
 Dialogue::Dialogue(asio::any_io_executor executor, DialogueTimeouts timeouts)
     : timeouts_(timeouts), stream_(executor) {}
 
-Dialogue::~Dialogue() { stream_.close(); }
+Dialogue::~Dialogue() {
+    stream_.close();
+}
 
 bool Dialogue::fail(DialogueError error, std::string detail) {
     failure_ = {error, std::move(detail)};
@@ -57,7 +68,8 @@ asio::awaitable<bool> Dialogue::connect(const asio::ip::tcp::endpoint& endpoint)
     boost::system::error_code ec;
     co_await stream_.connect(endpoint, ec);
     stream_.expires_never();
-    const std::string where = endpoint.address().to_string() + ":" + std::to_string(endpoint.port());
+    const std::string where =
+        endpoint.address().to_string() + ":" + std::to_string(endpoint.port());
     if (ec == asio::error::timed_out) {
         co_return fail(DialogueError::connect_timeout,
                        where + " after " + std::to_string(timeouts_.connect.count()) + " ms");
@@ -109,8 +121,8 @@ asio::awaitable<std::optional<smtp::Reply>> Dialogue::read_reply(
     const auto wait = timeout.value_or(timeouts_.reply);
     const auto deadline = net::Clock::now() + wait;
     while (!parser_.has_reply()) {
-        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-            deadline - net::Clock::now());
+        const auto left =
+            std::chrono::duration_cast<std::chrono::milliseconds>(deadline - net::Clock::now());
         if (left.count() <= 0) {
             fail(DialogueError::reply_timeout, "after " + std::to_string(wait.count()) + " ms");
             co_return std::nullopt;
@@ -127,8 +139,8 @@ asio::awaitable<std::optional<smtp::Reply>> Dialogue::poll_reply(std::chrono::mi
     if (failed()) co_return std::nullopt;
     const auto deadline = net::Clock::now() + wait;
     while (!parser_.has_reply()) {
-        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-            deadline - net::Clock::now());
+        const auto left =
+            std::chrono::duration_cast<std::chrono::milliseconds>(deadline - net::Clock::now());
         if (left.count() <= 0) co_return std::nullopt;
         if (!co_await fill(left, false)) {
             if (failed()) co_return std::nullopt;
@@ -152,8 +164,9 @@ asio::awaitable<bool> Dialogue::send(std::string_view bytes) {
     stream_.expires_never();
     if (ec) {
         co_return fail(DialogueError::write_failed,
-                       timed_out ? "timed out after " + std::to_string(timeouts_.write.count()) + " ms"
-                                 : ec.message());
+                       timed_out
+                           ? "timed out after " + std::to_string(timeouts_.write.count()) + " ms"
+                           : ec.message());
     }
     co_return true;
 }
@@ -172,9 +185,8 @@ asio::awaitable<bool> Dialogue::start_tls(asio::ssl::context& context, const std
     co_await stream_.handshake(context, asio::ssl::stream_base::client, sni, ec);
     stream_.expires_never();
     if (ec) {
-        co_return fail(DialogueError::tls_failed, ec == asio::error::timed_out
-                                                      ? "timed out"
-                                                      : ec.message());
+        co_return fail(DialogueError::tls_failed,
+                       ec == asio::error::timed_out ? "timed out" : ec.message());
     }
     transcript_.note("TLS established: " + stream_.tls().version + " " + stream_.tls().cipher);
     co_return true;
@@ -191,6 +203,8 @@ asio::awaitable<void> Dialogue::quit() {
     close();
 }
 
-void Dialogue::close() { stream_.close(); }
+void Dialogue::close() {
+    stream_.close();
+}
 
 }  // namespace relaylab::probe

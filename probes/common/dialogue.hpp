@@ -37,14 +37,14 @@ struct DialogueTimeouts {
 
 enum class DialogueError {
     none,
-    connect_refused,   // "connection refused"
-    connect_timeout,   // "connect timed out"
-    connect_failed,    // other connect errors (unreachable...), detail says which
-    reply_timeout,     // "timed out waiting for a reply"
-    closed,            // "connection closed by the server" (before or in the middle of a reply)
-    garbage,           // "not an SMTP reply": the reply parser's reason in detail
-    write_failed,      // "could not send": reset by the server...
-    tls_failed,        // "TLS handshake failed": the classified reason in detail
+    connect_refused,  // "connection refused"
+    connect_timeout,  // "connect timed out"
+    connect_failed,   // other connect errors (unreachable...), detail says which
+    reply_timeout,    // "timed out waiting for a reply"
+    closed,           // "connection closed by the server" (before or in the middle of a reply)
+    garbage,          // "not an SMTP reply": the reply parser's reason in detail
+    write_failed,     // "could not send": reset by the server...
+    tls_failed,       // "TLS handshake failed": the classified reason in detail
 };
 std::string_view describe(DialogueError error);
 

@@ -21,7 +21,7 @@ class Resolver;
 namespace relaylab::probe {
 
 struct ProbeTarget {
-    std::string host;  // as given: a name ("mx.example.test") or an IP address
+    std::string host;     // as given: a name ("mx.example.test") or an IP address
     std::string address;  // the IP address connected to (host resolved with the resolver)
     std::uint16_t port = 25;
     bool host_is_name = false;  // DANE and the certificate name check need a name
@@ -35,7 +35,7 @@ struct ProbeOptions {
     // open-relay tricks use it as the local domain, and its MX set is matched against the
     // MTA-STS policy. Empty: checks that need it are skipped.
     std::string domain;
-    std::string helo = "probe.relaylab.test";  // EHLO name the probe announces (--helo)
+    std::string helo = "probe.relaylab.test";       // EHLO name the probe announces (--helo)
     std::string mail_from = "probe@relaylab.test";  // envelope sender (--from)
     // A recipient the target accepts (--rcpt): smuggling and limits checks send to it. Empty:
     // postmaster@domain (RFC 5321 4.5.1), or those checks are skipped without --domain.

@@ -67,11 +67,16 @@ void Transcript::server(const smtp::Reply& reply) {
         add("S: " + reply_line(reply, 0));
         return;
     }
-    for (std::size_t i = 0; i < reply.lines.size(); ++i) add("S: " + visible_bytes(reply_line(reply, i)));
+    for (std::size_t i = 0; i < reply.lines.size(); ++i)
+        add("S: " + visible_bytes(reply_line(reply, i)));
 }
 
-void Transcript::server_raw(std::string_view bytes) { add("S? " + visible_bytes(bytes)); }
+void Transcript::server_raw(std::string_view bytes) {
+    add("S? " + visible_bytes(bytes));
+}
 
-void Transcript::note(std::string_view text) { add("-- " + std::string(text)); }
+void Transcript::note(std::string_view text) {
+    add("-- " + std::string(text));
+}
 
 }  // namespace relaylab::probe

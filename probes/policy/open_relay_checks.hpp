@@ -10,7 +10,8 @@
 
 namespace relaylab::probe {
 
-// Group "open-relay": open relay: foreign sender and recipient, % hack, source routes, quoted local parts, literals, ! paths.
+// Group "open-relay": open relay: foreign sender and recipient, % hack, source routes, quoted local
+// parts, literals, ! paths.
 boost::asio::awaitable<std::vector<CheckResult>> run_open_relay_checks(ProbeContext& context);
 
 }  // namespace relaylab::probe

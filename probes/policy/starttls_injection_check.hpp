@@ -11,6 +11,7 @@
 namespace relaylab::probe {
 
 // Group "starttls-injection": STARTTLS command injection (CVE-2011-0411 class).
-boost::asio::awaitable<std::vector<CheckResult>> run_starttls_injection_checks(ProbeContext& context);
+boost::asio::awaitable<std::vector<CheckResult>> run_starttls_injection_checks(
+    ProbeContext& context);
 
 }  // namespace relaylab::probe
