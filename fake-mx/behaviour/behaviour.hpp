@@ -50,6 +50,7 @@ enum class TlsVersions {
     any,     // whatever OpenSSL negotiates
     tls1_2,  // "1.2": only TLS 1.2
     tls1_3,  // "1.3": only TLS 1.3
+    legacy,  // "legacy": TLS 1.0 to 1.3, an outdated MX that probes warn about (RFC 8996)
 };
 std::string_view to_string(TlsVersions versions);
 

@@ -81,9 +81,9 @@ TlsBehaviour parse_tls(const nlohmann::json& value, const Where& where) {
     }
     if (value.contains("versions")) {
         static constexpr TlsVersions versions[] = {TlsVersions::any, TlsVersions::tls1_2,
-                                                   TlsVersions::tls1_3};
+                                                   TlsVersions::tls1_3, TlsVersions::legacy};
         tls.versions = versions[detail::get_choice(value["versions"], where / "versions",
-                                                   {"any", "1.2", "1.3"})];
+                                                   {"any", "1.2", "1.3", "legacy"})];
     }
     if (value.contains("broken_starttls")) {
         tls.broken_starttls = detail::get_bool(value["broken_starttls"], where / "broken_starttls");
@@ -323,6 +323,8 @@ std::string_view to_string(TlsVersions versions) {
             return "1.2";
         case TlsVersions::tls1_3:
             return "1.3";
+        case TlsVersions::legacy:
+            return "legacy";
     }
     return "unknown";
 }

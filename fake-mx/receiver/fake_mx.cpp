@@ -50,6 +50,8 @@ net::TlsVersions to_net(TlsVersions versions) {
             return net::TlsVersions::tls12_only;
         case TlsVersions::tls1_3:
             return net::TlsVersions::tls13_only;
+        case TlsVersions::legacy:
+            return net::TlsVersions::legacy;
         case TlsVersions::any:
             break;
     }

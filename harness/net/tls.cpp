@@ -229,6 +229,8 @@ std::string_view to_string(TlsVersions versions) {
             return "1.2";
         case TlsVersions::tls13_only:
             return "1.3";
+        case TlsVersions::legacy:
+            return "legacy";
     }
     return "any";
 }
@@ -247,6 +249,12 @@ void apply_tls_versions(ssl::context& context, TlsVersions versions) {
         case TlsVersions::tls13_only:
             SSL_CTX_set_min_proto_version(native, TLS1_3_VERSION);
             SSL_CTX_set_max_proto_version(native, TLS1_3_VERSION);
+            break;
+        case TlsVersions::legacy:
+            // OpenSSL 3 offers TLS 1.0/1.1 only at security level 0 (their SHA-1 signatures).
+            SSL_CTX_set_min_proto_version(native, TLS1_VERSION);
+            SSL_CTX_set_max_proto_version(native, 0);
+            SSL_CTX_set_cipher_list(native, "DEFAULT:@SECLEVEL=0");
             break;
     }
 }

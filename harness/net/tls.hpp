@@ -25,9 +25,12 @@ struct CertificatePem {
     std::string private_key;  // PEM
 };
 
-// Which protocol versions a context allows. TLS 1.0 and 1.1 are never allowed (RFC 8996).
-enum class TlsVersions { any, tls12_only, tls13_only };
-// "any", "1.2", "1.3"; nullopt for anything else.
+// Which protocol versions a context allows. TLS 1.0 and 1.1 are never allowed (RFC 8996),
+// except by `legacy`: a test server that stands for an outdated MX, so that probes have
+// something to warn about (min TLS 1.0, OpenSSL's security level 0). Never for clients.
+enum class TlsVersions { any, tls12_only, tls13_only, legacy };
+// "any", "1.2", "1.3"; nullopt for anything else ("legacy" too: the command-line options that
+// parse this must not offer TLS 1.0 to anyone; the fake MX's behaviour file names it).
 std::optional<TlsVersions> parse_tls_versions(std::string_view text);
 std::string_view to_string(TlsVersions versions);
 void apply_tls_versions(boost::asio::ssl::context& context, TlsVersions versions);

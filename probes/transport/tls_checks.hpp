@@ -10,7 +10,8 @@
 
 namespace relaylab::probe {
 
-// Group "tls": STARTTLS offered, TLS versions 1.0-1.3, cipher, certificate chain/expiry/name, TLS before AUTH.
+// Group "tls": STARTTLS offered, TLS versions 1.0-1.3, cipher, certificate chain/expiry/name, TLS
+// before AUTH.
 boost::asio::awaitable<std::vector<CheckResult>> run_tls_checks(ProbeContext& context);
 
 // Group "dane": TLSA records of _25._tcp.HOST matched against the presented chain.
