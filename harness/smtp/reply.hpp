@@ -71,6 +71,10 @@ class ReplyParser {
     ReplyParseError error() const { return error_; }
     // True while part of a reply is buffered (a peer that stops here left a reply unfinished).
     bool mid_reply() const { return !partial_.empty() || !current_.lines.empty(); }
+    // What a peer that stopped mid-reply got through: the complete lines of the unfinished
+    // reply (code and enhanced code in `current`) and the unterminated tail (evidence for probes).
+    const Reply& unfinished_reply() const { return current_; }
+    const std::string& unfinished_line() const { return partial_; }
 
   private:
     void parse_line(std::string_view line);

@@ -626,6 +626,15 @@ void ServerSession::finish_message(bool chunked) {
         reset_transaction();
         return reply(550, "5.5.2", "Error: bare <LF> or <CR> received in message data");
     }
+    if (!chunked && message_.findings.eod_lookalikes > 0 &&
+        config_.bare_newline == BareNewlinePolicy::reject) {
+        // The look-alikes without a bare newline ("<CRLF><NUL>.<CRLF>", "<CRLF>.<NUL><CRLF>"):
+        // a receiver that drops NULs ends DATA there, so passing them on forwards a smuggled
+        // message (SEC Consult 2023). No honest message holds one.
+        reset_transaction();
+        return reply(550, "5.6.0",
+                     "Error: end-of-data look-alike with NUL received in message data");
+    }
     if (message_.findings.long_lines > 0 && config_.max_text_line != 0) {
         reset_transaction();
         return reply(500, "5.5.2",

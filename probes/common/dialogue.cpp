@@ -1,5 +1,7 @@
 #include "probes/common/dialogue.hpp"
 
+#include <algorithm>
+
 #include <boost/asio/error.hpp>
 #include <boost/asio/ssl/error.hpp>
 
@@ -58,6 +60,19 @@ Dialogue::~Dialogue() {
 
 bool Dialogue::fail(DialogueError error, std::string detail) {
     failure_ = {error, std::move(detail)};
+    // What the server got through before it stopped is evidence too ("220-mx.example" then
+    // the hang-up), though it never became a reply.
+    const smtp::Reply& unfinished = parser_.unfinished_reply();
+    constexpr std::size_t shown_lines = 10;  // an endless reply needs no more to be recognised
+    for (std::size_t i = 0; i < std::min(unfinished.lines.size(), shown_lines); ++i) {
+        std::string line = std::to_string(unfinished.code) + "-";
+        if (!unfinished.enhanced.empty()) line += unfinished.enhanced + " ";
+        transcript_.server_raw(line + unfinished.lines[i]);
+    }
+    if (unfinished.lines.size() > shown_lines) {
+        transcript_.note(std::to_string(unfinished.lines.size() - shown_lines) + " more lines");
+    }
+    if (!parser_.unfinished_line().empty()) transcript_.server_raw(parser_.unfinished_line());
     transcript_.note(failure_.text());
     return false;
 }

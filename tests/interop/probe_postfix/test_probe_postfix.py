@@ -115,6 +115,23 @@ class ProbedPostfix(test_postfix_retry.PostfixRelay):
             f.write("* discard:\n")
 
 
+class RelayingPostfix(ProbedPostfix):
+    """The weak instance as a relay whose transport map sends sink.relaylab.test to the probe's
+    own --sink (smtp:[127.0.0.1]:PORT, no DNS) and everything else to discard:."""
+
+    def __init__(self, main_cf, sink_port):
+        super().__init__(main_cf)
+        with open(os.path.join(self.conf, "transport"), "w") as f:
+            f.write("sink.relaylab.test smtp:[127.0.0.1]:%d\n* discard:\n" % sink_port)
+
+
+def free_port():
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
 def probe(port, *extra):
     """Runs `relaylab probe --json`; returns (exit code, report, stderr)."""
     args = [relaylab_proc.RELAYLAB, "probe", "127.0.0.1:%d" % port, "--json",
@@ -229,6 +246,35 @@ class ProbePostfix(unittest.TestCase):
         self.assertNotIn("pass", [tls_result["verdict"] for tls_result in tls
                                   if tls_result["name"] in ("tls", "tls.starttls")], msg)
         self.assertEqual(code, 1, msg)
+
+
+    def test_weak_relay_outbound_smuggling(self):
+        # Postfix as the relay under test: the probe submits one message per look-alike to
+        # probe@sink.relaylab.test, Postfix delivers it to the probe's own sink, and the probe
+        # compares what arrives with what it sent. Which variants Postfix 3.7 forwards as they
+        # came is its business; here every variant must be decided (refused, or arrived and
+        # compared), and at least one must have made the whole trip.
+        sink_port = free_port()
+        postfix = RelayingPostfix(WEAK_CF, sink_port)
+        self.addCleanup(postfix.stop)
+        postfix.start()
+        args = [relaylab_proc.RELAYLAB, "probe", "127.0.0.1:%d" % postfix.port, "--json",
+                "--checks", "smuggling-outbound", "--sink", "127.0.0.1:%d" % sink_port,
+                "--sink-rcpt", "probe@sink.relaylab.test", "--sink-wait", "60s",
+                "--timeout", "10s"]
+        done = subprocess.run(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              stdin=subprocess.DEVNULL, timeout=PROBE_TIMEOUT)
+        report = json.loads(done.stdout)
+        msg = show(report) + "\nPostfix log:\n" + postfix.log()
+        results = by_group(report, "smuggling-outbound")
+        self.assertGreater(len(results), 10, msg)
+        self.assertEqual(results[0]["name"], "smuggling-outbound", msg)
+        variants = [c for c in results if c["name"] != "smuggling-outbound"]
+        for c in variants:
+            self.assertNotEqual(c["verdict"], "error", msg)
+        arrived = [c for c in variants if c.get("details", {}).get("arrived") is True]
+        self.assertTrue(arrived, msg)
+        self.assertIn(done.returncode, (0, 1), msg)
 
 
 if __name__ == "__main__":

@@ -185,6 +185,12 @@ TEST_CASE("smuggling sequences through ServerSession run no smuggled command",
             if (policy == BareNewlinePolicy::reject && has_bare_newline(payload)) {
                 CHECK(driver.messages.empty());
                 CHECK(out.find("550 5.5.2 Error: bare <LF> or <CR>") != std::string::npos);
+            } else if (policy == BareNewlinePolicy::reject &&
+                       payload.find('\0') != std::string::npos) {
+                // A NUL look-alike ("<CRLF><NUL>.<CRLF>") is refused too: a receiver that
+                // drops NULs would end DATA there.
+                CHECK(driver.messages.empty());
+                CHECK(out.find("550 5.6.0 Error: end-of-data look-alike") != std::string::npos);
             } else {
                 REQUIRE(driver.messages.size() == 1);
                 // The smuggled commands are message content.
