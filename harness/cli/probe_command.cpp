@@ -177,18 +177,22 @@ asio::awaitable<std::string> resolve_target(dns::Resolver& resolver, const std::
 }
 
 void print_table(const probe::ProbeReport& report) {
+    // Wide enough for "open-relay.quoted-local-part-local" and "smuggling.cr-crlf-dot-cr-crlf".
+    constexpr std::size_t name_column = 36;
     std::cout << "relaylab probe " << report.target << " (" << report.address << ")\n";
     for (const auto& check : report.checks) {
         std::string verdict(probe::to_string(check.verdict));
         for (auto& c : verdict)
             c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
         std::cout << "  " << verdict << std::string(7 - verdict.size(), ' ') << check.name
-                  << std::string(check.name.size() < 28 ? 28 - check.name.size() : 1, ' ')
+                  << std::string(
+                         check.name.size() < name_column ? name_column - check.name.size() : 1, ' ')
                   << check.explanation << '\n';
     }
     for (const auto& skip : report.skipped) {
         std::cout << "  -      " << skip.name
-                  << std::string(skip.name.size() < 28 ? 28 - skip.name.size() : 1, ' ')
+                  << std::string(
+                         skip.name.size() < name_column ? name_column - skip.name.size() : 1, ' ')
                   << "not run: " << skip.reason << '\n';
     }
     std::cout << std::flush;
