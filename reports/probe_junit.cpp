@@ -5,17 +5,12 @@
 
 #include <nlohmann/json.hpp>
 
+#include "reports/json_view.hpp"
 #include "reports/probe_report_writers.hpp"
 #include "reports/xml_escape.hpp"
 
 namespace relaylab::reports {
 namespace {
-
-std::string text_of(const nlohmann::json& object, const char* key) {
-    if (!object.is_object()) return {};
-    const auto it = object.find(key);
-    return it != object.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
 
 std::string attr(std::string_view text) {
     return xml_escape(text, XmlPlace::attribute);
@@ -35,14 +30,14 @@ std::string render_probe_junit(const nlohmann::json& report) {
     int failures = 0;
     int errors = 0;
     for (const auto& check : checks) {
-        const std::string verdict = text_of(check, "verdict");
+        const std::string verdict = json_view::text_at(check, {"verdict"});
         failures += verdict == "fail";
         errors += verdict == "error";
     }
     double seconds = 0;
     if (report.is_object() && report.contains("duration_s") && report["duration_s"].is_number())
         seconds = report["duration_s"].get<double>();
-    const std::string suite = "relaylab probe " + text_of(report, "target");
+    const std::string suite = "relaylab probe " + json_view::text_at(report, {"target"});
     std::string out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
     out += "<testsuites name=\"relaylab probe\" tests=\"" + std::to_string(checks.size()) +
            "\" failures=\"" + std::to_string(failures) + "\" errors=\"" + std::to_string(errors) +
@@ -50,12 +45,12 @@ std::string render_probe_junit(const nlohmann::json& report) {
     out += "  <testsuite name=\"" + attr(suite) + "\" tests=\"" + std::to_string(checks.size()) +
            "\" failures=\"" + std::to_string(failures) + "\" errors=\"" + std::to_string(errors) +
            "\" skipped=\"0\" time=\"" + std::to_string(seconds) + "\" timestamp=\"" +
-           attr(text_of(report, "started_at")) + "\">\n";
+           attr(json_view::text_at(report, {"started_at"})) + "\">\n";
     for (const auto& check : checks) {
-        const std::string name = text_of(check, "name");
+        const std::string name = json_view::text_at(check, {"name"});
         const std::string group = name.substr(0, name.find('.'));
-        const std::string verdict = text_of(check, "verdict");
-        const std::string explanation = text_of(check, "explanation");
+        const std::string verdict = json_view::text_at(check, {"verdict"});
+        const std::string explanation = json_view::text_at(check, {"explanation"});
         std::string evidence;
         if (const auto lines = check.find("evidence"); lines != check.end() && lines->is_array()) {
             for (const auto& line : *lines) {

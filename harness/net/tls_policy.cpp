@@ -145,14 +145,17 @@ std::string selected_der(X509* cert, std::uint8_t selector) {
     return out;
 }
 
-std::string digest(const std::string& data, const EVP_MD* md) {
+}  // namespace
+
+std::string tlsa_association(const std::string& selected, std::uint8_t matching) {
+    if (matching == 0) return selected;
+    const EVP_MD* md = matching == 1 ? EVP_sha256() : matching == 2 ? EVP_sha512() : nullptr;
+    if (md == nullptr) return {};
     unsigned char out[EVP_MAX_MD_SIZE];
     unsigned int length = 0;
-    if (EVP_Digest(data.data(), data.size(), out, &length, md, nullptr) != 1) return {};
+    if (EVP_Digest(selected.data(), selected.size(), out, &length, md, nullptr) != 1) return {};
     return std::string(reinterpret_cast<const char*>(out), length);
 }
-
-}  // namespace
 
 smtp::TlsFailure dane_check(SSL* ssl, const DaneRecords& tlsa) {
     // RFC 7672 2.2: TLSA records from an unvalidated answer are as good as none.
@@ -167,9 +170,7 @@ smtp::TlsFailure dane_check(SSL* ssl, const DaneRecords& tlsa) {
         if (peer == nullptr) continue;
         std::string selected = selected_der(peer, record.selector);
         if (selected.empty()) continue;
-        std::string value = record.matching == 0   ? selected
-                            : record.matching == 1 ? digest(selected, EVP_sha256())
-                                                   : digest(selected, EVP_sha512());
+        std::string value = tlsa_association(selected, record.matching);
         if (!value.empty() && value == record.data) return smtp::TlsFailure::none;
     }
     return usable ? smtp::TlsFailure::dane_no_match : smtp::TlsFailure::dane_unusable;

@@ -75,6 +75,11 @@ smtp::TlsFailure to_tls_failure(const boost::system::error_code& ec);
 // context). `verified` stays false under verify_none contexts.
 smtp::TlsResult describe_tls_session(SSL* ssl, bool context_verifies);
 
+// The association data of a TLSA record with matching type `matching` (RFC 6698 2.1.3: 0 the
+// bytes themselves, 1 SHA-256, 2 SHA-512) for the bytes its selector names; empty for another
+// matching type or a digest failure.
+std::string tlsa_association(const std::string& selected, std::uint8_t matching);
+
 // RFC 7672 2.2, 3.1: checks the peer's certificate against the TLSA records. DANE-EE(3): the
 // end-entity certificate (selector 0) or its SubjectPublicKeyInfo (selector 1), exact or
 // SHA-256/SHA-512, names and dates ignored. Other usages are unusable in this implementation.

@@ -63,6 +63,15 @@ void CheckResult::add_evidence(const std::vector<std::string>& lines) {
         add_evidence(line);
 }
 
+std::string comma_list(const std::vector<std::string>& items) {
+    std::string out;
+    for (const auto& item : items) {
+        if (!out.empty()) out += ", ";
+        out += item;
+    }
+    return out;
+}
+
 CheckResult make_result(std::string name, Verdict verdict, std::string explanation,
                         std::vector<std::string> evidence) {
     CheckResult result;

@@ -39,6 +39,9 @@ struct CheckResult {
     void add_evidence(const std::vector<std::string>& lines);
 };
 
+// "a, b, c": names listed in a one-line explanation.
+std::string comma_list(const std::vector<std::string>& items);
+
 CheckResult make_result(std::string name, Verdict verdict, std::string explanation,
                         std::vector<std::string> evidence = {});
 

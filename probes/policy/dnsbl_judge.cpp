@@ -30,13 +30,6 @@ std::string one_line(std::string_view text) {
     return out;
 }
 
-std::string joined(const std::vector<std::string>& values) {
-    std::string out;
-    for (const auto& v : values)
-        out += (out.empty() ? "" : ", ") + v;
-    return out;
-}
-
 }  // namespace
 
 std::string dnsbl_query_name(std::string_view ip, std::string_view zone) {
@@ -119,7 +112,7 @@ CheckResult judge_dnsbl(const DnsblFacts& facts) {
     if (!listed.empty()) {
         result.verdict = Verdict::fail;
         result.details["listed"] = true;
-        result.explanation = where + ": listed (" + joined(listed) + ")" +
+        result.explanation = where + ": listed (" + comma_list(listed) + ")" +
                              (facts.reasons.empty() ? "" : ": " + one_line(facts.reasons.front()));
         return result;
     }
@@ -128,7 +121,7 @@ CheckResult judge_dnsbl(const DnsblFacts& facts) {
         result.explanation = facts.zone + " answered without an A record";
         return result;
     }
-    result.explanation = facts.zone + " answered " + joined(strange) +
+    result.explanation = facts.zone + " answered " + comma_list(strange) +
                          ", outside 127.0.0.0/8: not a DNSBL answer (a wildcard or a resolver "
                          "that rewrites NXDOMAIN)";
     return result;

@@ -15,13 +15,6 @@ nlohmann::json reply_json(const std::optional<smtp::Reply>& reply) {
     return {{"code", reply->code}, {"enhanced", reply->enhanced}, {"text", reply->text()}};
 }
 
-std::string joined(const std::vector<std::string>& names) {
-    std::string out;
-    for (const auto& name : names)
-        out += (out.empty() ? "" : ", ") + name;
-    return out;
-}
-
 }  // namespace
 
 CheckResult judge_relay_trick(const TrickOutcome& outcome) {
@@ -119,17 +112,18 @@ CheckResult summarize_open_relay(const std::vector<CheckResult>& tricks,
         summary.verdict = Verdict::error;
         summary.explanation = "no relay trick could be tried" + note;
     } else if (overall == Verdict::fail) {
-        summary.explanation =
-            "open relay: accepted " + std::to_string(by_verdict[Verdict::fail].size()) + of_n +
-            " for " + facts.foreign_domain + " (" + joined(by_verdict[Verdict::fail]) + ")" + note;
+        summary.explanation = "open relay: accepted " +
+                              std::to_string(by_verdict[Verdict::fail].size()) + of_n + " for " +
+                              facts.foreign_domain + " (" + comma_list(by_verdict[Verdict::fail]) +
+                              ")" + note;
     } else if (overall == Verdict::error) {
         summary.explanation = "could not decide " +
                               std::to_string(by_verdict[Verdict::error].size()) + of_n + " (" +
-                              joined(by_verdict[Verdict::error]) + "); the rest were refused" +
+                              comma_list(by_verdict[Verdict::error]) + "); the rest were refused" +
                               (by_verdict[Verdict::warn].empty() ? "" : " or deferred") + note;
     } else if (overall == Verdict::warn) {
         summary.explanation = "deferred " + std::to_string(by_verdict[Verdict::warn].size()) +
-                              of_n + " with 4xx (" + joined(by_verdict[Verdict::warn]) +
+                              of_n + " with 4xx (" + comma_list(by_verdict[Verdict::warn]) +
                               "), undecided; none accepted" + note;
     } else {
         summary.explanation = "not an open relay: refused all " + std::to_string(n) +

@@ -21,13 +21,6 @@ std::string status_text(dns::Status status, const std::string& detail) {
     return out;
 }
 
-std::string joined(const std::vector<std::string>& values) {
-    std::string out;
-    for (const auto& v : values)
-        out += (out.empty() ? "" : ", ") + v;
-    return out;
-}
-
 }  // namespace
 
 CheckResult judge_ptr(const PtrFacts& facts) {
@@ -97,7 +90,7 @@ CheckResult judge_ptr(const PtrFacts& facts) {
         return result;
     }
     result.verdict = Verdict::fail;
-    result.explanation = "PTR " + joined(facts.names) + " does not resolve back to " +
+    result.explanation = "PTR " + comma_list(facts.names) + " does not resolve back to " +
                          facts.address + ": reverse DNS not forward-confirmed";
     return result;
 }
@@ -126,7 +119,7 @@ CheckResult judge_ptr_hostname(const std::vector<std::string>& ptr_names,
     const bool ehlo_matches = ehlo_name.empty() || is_ptr_name(ehlo_name);
     result.details["greeting_matches"] = greeting_matches;
     result.details["ehlo_matches"] = is_ptr_name(ehlo_name);
-    const std::string ptr = ptr_names.empty() ? "(none)" : joined(ptr_names);
+    const std::string ptr = ptr_names.empty() ? "(none)" : comma_list(ptr_names);
     if (greeting_matches && ehlo_matches) {
         result.verdict = Verdict::pass;
         result.explanation =

@@ -26,13 +26,6 @@ X509Ptr parse(const std::string& der) {
     return X509Ptr(d2i_X509(nullptr, &p, static_cast<long>(der.size())));
 }
 
-std::string digest(const std::string& data, const EVP_MD* md) {
-    unsigned char out[EVP_MAX_MD_SIZE];
-    unsigned int length = 0;
-    if (EVP_Digest(data.data(), data.size(), out, &length, md, nullptr) != 1) return {};
-    return std::string(reinterpret_cast<const char*>(out), length);
-}
-
 }  // namespace
 
 std::string tlsa_text(const net::TlsaRecord& record) {
@@ -45,8 +38,7 @@ std::string tlsa_association(const CertificateFacts& certificate, std::uint8_t s
     if (selector > selector_spki || matching > matching_sha512) return {};
     const std::string& selected = selector == 0 ? certificate.der : certificate.spki_der;
     if (selected.empty()) return {};
-    if (matching == 0) return selected;
-    return digest(selected, matching == 1 ? EVP_sha256() : EVP_sha512());
+    return net::tlsa_association(selected, matching);
 }
 
 bool chains_up_to(const std::vector<CertificateFacts>& chain, std::size_t anchor) {
