@@ -74,8 +74,10 @@ test)
     install_missing "${build_packages[@]}" "${test_packages[@]}"
     # The users' configuration, as quickstart and the benchmarks build it, warnings as errors;
     # only the binary (the tests build under ASan below). README's examples run against it.
+    # Without debug info (-g0 for -g): the same code and the same warnings, a third less compile
+    # time on 2 cores (9.9 s vs 7.0 s for harness/net/smtp_server.cpp), and nobody debugs this one.
     configure_and_build build-rel -DCMAKE_BUILD_TYPE=RelWithDebInfo -DRELAYLAB_WERROR=ON \
-        -DRELAYLAB_TESTS=OFF -- relaylab
+        -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O2 -g0 -DNDEBUG" -DRELAYLAB_TESTS=OFF -- relaylab
     /usr/bin/python3 tests/docs/test_readme_examples.py --relaylab build-rel/relaylab
     # -O1 with line tables only (-g1): what sanitizers are meant to run with, and about half
     # the compile time of -O2 -g on 2 cores; reports still name files and lines.
