@@ -46,11 +46,13 @@ void WorkerPool::work() {
             }
             ++running_;
         }
-        job->execute();
-        job.reset();  // the function's captures go before the counters say "done"
-        std::lock_guard lock(mutex_);
-        --running_;
-        ++completed_;
+        job->execute();  // also drops the function's captures
+        {
+            std::lock_guard lock(mutex_);
+            --running_;
+            ++completed_;
+        }
+        job->deliver();
     }
 }
 

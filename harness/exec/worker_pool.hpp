@@ -78,10 +78,12 @@ class WorkerPool {
     const WorkerPoolConfig& config() const { return config_; }
 
   private:
-    // A job runs on a worker and then posts its own completion to the caller's executor.
+    // A job runs on a worker, keeps its outcome, and once the pool's counters say "done"
+    // posts that outcome to the caller's executor: a caller that resumes sees its job counted.
     struct Job {
         virtual ~Job() = default;
         virtual void execute() = 0;  // never throws: exceptions travel to the caller
+        virtual void deliver() = 0;  // posts the outcome kept by execute()
         virtual void refuse() = 0;   // completes with WorkerPoolStopped
     };
     void submit(std::unique_ptr<Job> job);
@@ -109,35 +111,36 @@ struct WorkerPool::JobFor final : WorkerPool::Job {
     using WorkExecutor = decltype(asio::prefer(std::declval<asio::any_io_executor>(),
                                                asio::execution::outstanding_work.tracked));
 
-    Fn fn;
+    std::optional<Fn> fn;  // dropped after the run, before the counters say "done"
     Handler handler;
     WorkExecutor executor;
+    std::optional<Stored> value;
+    std::exception_ptr error;
 
     JobFor(Fn&& f, Handler&& h, const asio::any_io_executor& ex)
-        : fn(std::move(f)),
+        : fn(std::in_place, std::move(f)),
           handler(std::move(h)),
           executor(asio::prefer(ex, asio::execution::outstanding_work.tracked)) {}
 
-    void complete(std::exception_ptr error, std::optional<Stored> value) {
-        asio::post(executor, [h = std::move(handler), error, v = std::move(value)]() mutable {
-            std::move(h)(error, std::move(v));
+    void complete(std::exception_ptr failure, std::optional<Stored> outcome) {
+        asio::post(executor, [h = std::move(handler), failure, v = std::move(outcome)]() mutable {
+            std::move(h)(failure, std::move(v));
         });
     }
     void execute() override {
-        std::optional<Stored> value;
-        std::exception_ptr error;
         try {
             if constexpr (std::is_void_v<Result>) {
-                fn();
+                (*fn)();
                 value.emplace();
             } else {
-                value.emplace(fn());
+                value.emplace((*fn)());
             }
         } catch (...) {
             error = std::current_exception();
         }
-        complete(error, std::move(value));
+        fn.reset();
     }
+    void deliver() override { complete(error, std::move(value)); }
     void refuse() override { complete(std::make_exception_ptr(WorkerPoolStopped()), {}); }
 };
 

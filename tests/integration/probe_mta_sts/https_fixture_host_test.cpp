@@ -6,6 +6,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <catch2/catch.hpp>
 #include <chrono>
+#include <thread>
 
 #include "harness/http/https_client.hpp"
 #include "harness/http/https_fixture_host.hpp"
@@ -104,5 +105,9 @@ TEST_CASE("HTTPS fixture host: a silent client does not block others", "[https][
     boost::system::error_code ec;
     silent.read_some(asio::buffer(&byte, 1), ec);
     CHECK(ec);
+    // The host's thread counts the failure after it closed the socket: wait for the count.
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    while (host.server->failed_connections() == 0 && std::chrono::steady_clock::now() < deadline)
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
     CHECK(host.server->failed_connections() >= 1);
 }
