@@ -25,9 +25,10 @@ jobs=$(nproc)
 build_packages=(g++ cmake ninja-build pkg-config libboost1.81-dev libssl-dev libldns-dev
     nlohmann-json3-dev catch2 libpsl-dev publicsuffix openssl)
 # Real peers the tests talk to, conformance suites shipped by Debian, clang for libFuzzer,
-# chromium (report.html rendered headless) and python3-jsonschema (report.json against its schema).
+# chromium (report.html rendered headless), python3-jsonschema (report.json against its schema),
+# SpamAssassin's spamd and spamc (spam scoring; the tests start their own spamd).
 test_packages=(swaks libnet-ssleay-perl postfix python3 python3-dkim python3-spf python3-yaml python3-prometheus-client python3-jsonschema ldnsutils
-    bind9-dnsutils curl clang libclang-rt-14-dev procps iproute2 chromium)
+    bind9-dnsutils curl clang libclang-rt-14-dev procps iproute2 chromium spamassassin spamd spamc)
 
 sudo_if_needed() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 

@@ -14,6 +14,7 @@
 
 #include "fake-mx/behaviour/behaviour.hpp"
 #include "fake-mx/capture/capture_store.hpp"
+#include "fake-mx/placement/net/spamd_client.hpp"
 #include "fake-mx/receiver/receiver_event.hpp"
 #include "harness/dns/resolver_config.hpp"
 #include "harness/net/smtp_server.hpp"
@@ -56,6 +57,10 @@ struct FakeMxConfig {
     // 421 4.3.2 and its connection is closed. Counted at the decision, so exactly this many
     // are accepted however many sessions race for the last one (`fake-mx --count`).
     std::uint64_t accept_limit = 0;
+    // Score every message with spamd before the end-of-data decision (issue 13); the score,
+    // the rules hit and the placement are in the capture and the observer's events. Unset:
+    // no scoring.
+    std::optional<placement::SpamdConfig> spamd;
     // Threads that write and fsync Maildir files (--store) so no io thread waits for the disk.
     unsigned disk_threads = 2;
     // Told of every acceptance, refusal and drop as it happens (the scenario runner's

@@ -11,6 +11,7 @@
 #include <string_view>
 
 #include "fake-mx/capture/captured_message.hpp"
+#include "fake-mx/placement/model/placement.hpp"
 #include "harness/smtp/server_session.hpp"
 
 namespace relaylab::fakemx {
@@ -20,6 +21,20 @@ struct AuthSummary {
     std::string_view dkim;
     std::string_view dmarc;
     std::string_view arc;
+};
+
+// Where the host filed a message and why (issue 13: provider policies, spam scoring,
+// List-Unsubscribe). Given for every message judged at end of data: accepted (inbox or spam)
+// and refused there (rejected or deferred). A host without a provider policy files accepted
+// mail in the inbox unless spamd scored it at or above its threshold.
+struct PlacementSummary {
+    std::string_view provider;  // the policy's provider ("gmail"); "" when the host models none
+    placement::Placement placement = placement::Placement::inbox;
+    std::string_view reason;  // "spam score 7.3 >= 5", "volume: 100 per 1d per sending domain"
+    const placement::SpamScore* spam = nullptr;  // null: not scored
+    bool list_unsubscribe = false;               // a List-Unsubscribe field
+    bool one_click = false;                      // RFC 8058 one-click, DKIM-covered
+    std::string_view from_domain;                // RFC5322.From domain (volume, reports)
 };
 
 struct ReceiverEvent {
@@ -38,7 +53,8 @@ struct ReceiverEvent {
     std::span<const std::string> recipients;
     std::string_view content;  // accepted: the message as received
     const capture::TlsFacts* tls = nullptr;
-    const AuthSummary* auth = nullptr;  // accepted and judged
+    const AuthSummary* auth = nullptr;            // accepted and judged
+    const PlacementSummary* placement = nullptr;  // judged at end of data (see above)
 };
 
 using ReceiverObserver = std::function<void(const ReceiverEvent&)>;

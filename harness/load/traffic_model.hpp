@@ -52,6 +52,9 @@ struct MessageModel {
     std::vector<Attachment> attachments;  // multipart/mixed when not empty
     // Extra header fields, "Name: value" each ({n} replaced), e.g. a List-Unsubscribe.
     std::vector<std::string> headers;
+    // An HTML alternative ({n} replaced): when set, the text and this HTML go as
+    // multipart/alternative (what marketing mail looks like: links, images to track).
+    std::string html;
 };
 
 enum class Arrivals {

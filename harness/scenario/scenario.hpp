@@ -19,6 +19,7 @@
 #include <nlohmann/json.hpp>
 
 #include "fake-mx/behaviour/behaviour.hpp"
+#include "fake-mx/placement/model/engagement_model.hpp"
 #include "harness/load/traffic_model.hpp"
 #include "harness/relay/config/relay_config.hpp"
 #include "reports/expectation.hpp"
@@ -85,6 +86,17 @@ struct SenderDomain {
     std::optional<Dkim> dkim;  // none: unsigned mail
 };
 
+// Spam scoring of every captured message by SpamAssassin's spamd (issue 13).
+struct SpamWorld {
+    // true: the runner starts a private spamd for the run (local rules only, no network
+    // tests) and stops it at the end; false: use the one at address:port.
+    bool start = true;
+    std::string address = "127.0.0.1";
+    std::uint16_t port = 0;  // start: 0 picks a free one
+    std::chrono::milliseconds timeout{std::chrono::seconds(30)};
+    unsigned children = 2;  // spamd --max-children when started
+};
+
 struct World {
     DnsWorld dns;
     std::vector<MxHost> mx;
@@ -92,6 +104,9 @@ struct World {
     // The port every fake MX host listens on (the relay's mx_port): 0 picks one free on all of
     // their addresses. An external relay usually needs a fixed one to route to.
     std::uint16_t mx_port = 0;
+    std::optional<SpamWorld> spam;
+    // Simulated recipients who open, click and unsubscribe (issue 13); unset: nobody reads.
+    std::optional<placement::EngagementModel> recipients;
 };
 
 enum class RelayKind { builtin, external };

@@ -69,6 +69,38 @@ struct DkimSigning {
     std::filesystem::path private_key;  // PEM, RSA or Ed25519: the algorithm follows the key
 };
 
+// ESP features (issue 13). One-click unsubscribe (RFC 8058): an HTTPS endpoint whose POSTs add
+// the recipient to a durable suppression list that the listeners honour at RCPT.
+struct UnsubscribeSettings {
+    ListenerSettings listen;  // the HTTPS endpoint (port 0: ephemeral)
+    // Add List-Unsubscribe (https + mailto) and List-Unsubscribe-Post to single-recipient
+    // messages that carry none, before signing, as ESPs do; a message with several recipients
+    // is left alone (the URL names one recipient).
+    bool add_headers = true;
+    // One address per line, appended and fsynced per unsubscribe; default <spool>/suppressed.
+    std::filesystem::path suppression_file;
+    // The endpoint's certificate: the relay's `tls` files when set, else one issued for the
+    // listen address by the test CA in this folder (created if absent; default
+    // <spool>/engagement-ca), so clients can verify it against <ca_dir>/ca.pem.
+    std::filesystem::path ca_dir;
+};
+
+// Open and click tracking, as ESPs do: a 1x1 pixel added to HTML parts and links rewritten
+// to an HTTP endpoint that counts and redirects. Single-recipient messages only (see above).
+struct TrackingSettings {
+    ListenerSettings listen;  // the HTTP endpoint (port 0: ephemeral)
+    bool opens = true;
+    bool clicks = true;
+};
+
+// A sender's quota: at most `max` accepted messages per `per` (a sliding window); beyond it
+// MAIL gets 451 4.7.1 and the submitter retries later.
+struct SenderQuota {
+    std::string sender;  // an address or a glob ("*@shop.test", "*")
+    std::uint64_t max = 0;
+    std::chrono::seconds per{24 * 3600};
+};
+
 struct RelayConfig {
     std::string hostname = "relay.relaylab.test";  // EHLO name, greeting, DSN Reporting-MTA
     std::optional<ListenerSettings> relay_in;      // accepts from trusted networks
@@ -93,6 +125,9 @@ struct RelayConfig {
     std::map<std::string, DestinationPolicy> destinations;  // key: domain, or "*" for default
     std::optional<SmarthostRoute> smarthost;  // all mail, unless a destination says otherwise
     std::vector<DkimSigning> dkim;
+    std::optional<UnsubscribeSettings> unsubscribe;
+    std::optional<TrackingSettings> tracking;
+    std::vector<SenderQuota> quotas;
     unsigned threads = 1;  // io threads of the listeners
 
     // The policy for `domain`: its own entry, else "*", else the defaults.

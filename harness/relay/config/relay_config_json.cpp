@@ -102,6 +102,9 @@ class Parser {
     DestinationPolicy parse_destination(const nlohmann::json& value, const Where& where) const;
     RetrySettings parse_retry(const nlohmann::json& value, const Where& where) const;
     DkimSigning parse_dkim(const nlohmann::json& value, const Where& where) const;
+    UnsubscribeSettings parse_unsubscribe(const nlohmann::json& value, const Where& where) const;
+    TrackingSettings parse_tracking(const nlohmann::json& value, const Where& where) const;
+    SenderQuota parse_quota(const nlohmann::json& value, const Where& where) const;
     void parse_trusted_networks(const nlohmann::json& value, const Where& where,
                                 RelayConfig& config) const;
     void parse_relay_domains(const nlohmann::json& value, const Where& where,
@@ -283,6 +286,60 @@ DkimSigning Parser::parse_dkim(const nlohmann::json& value, const Where& where) 
     return signing;
 }
 
+UnsubscribeSettings Parser::parse_unsubscribe(const nlohmann::json& value,
+                                              const Where& where) const {
+    detail::expect_object(value, where, {"listen", "add_headers", "suppression_file", "ca_dir"});
+    UnsubscribeSettings settings;
+    if (value.contains("listen"))
+        settings.listen = parse_listener(value["listen"], where / "listen");
+    if (value.contains("add_headers"))
+        settings.add_headers = detail::get_bool(value["add_headers"], where / "add_headers");
+    if (value.contains("suppression_file")) {
+        auto text =
+            detail::get_string(value["suppression_file"], where / "suppression_file", max_text);
+        if (text.empty()) (where / "suppression_file").fail("must not be empty");
+        std::filesystem::path file(text);
+        settings.suppression_file = file.is_absolute() ? file : base_ / file;
+    }
+    if (value.contains("ca_dir")) {
+        auto text = detail::get_string(value["ca_dir"], where / "ca_dir", max_text);
+        if (text.empty()) (where / "ca_dir").fail("must not be empty");
+        std::filesystem::path dir(text);
+        settings.ca_dir = dir.is_absolute() ? dir : base_ / dir;
+    }
+    return settings;
+}
+
+TrackingSettings Parser::parse_tracking(const nlohmann::json& value, const Where& where) const {
+    detail::expect_object(value, where, {"listen", "opens", "clicks"});
+    TrackingSettings settings;
+    if (value.contains("listen"))
+        settings.listen = parse_listener(value["listen"], where / "listen");
+    if (value.contains("opens")) settings.opens = detail::get_bool(value["opens"], where / "opens");
+    if (value.contains("clicks"))
+        settings.clicks = detail::get_bool(value["clicks"], where / "clicks");
+    if (!settings.opens && !settings.clicks)
+        where.fail("tracks nothing: set \"opens\" or \"clicks\" (or leave \"tracking\" out)");
+    return settings;
+}
+
+SenderQuota Parser::parse_quota(const nlohmann::json& value, const Where& where) const {
+    detail::expect_object(value, where, {"sender", "max", "per"});
+    for (auto key : {"sender", "max"}) {
+        if (!value.contains(key)) where.fail(std::string("needs \"") + key + "\"");
+    }
+    SenderQuota quota;
+    quota.sender = detail::get_string(value["sender"], where / "sender", max_text);
+    if (quota.sender.empty()) (where / "sender").fail("must not be empty (\"*\" is every sender)");
+    quota.max =
+        static_cast<std::uint64_t>(detail::get_number(value["max"], where / "max", 1, 1e12));
+    if (value.contains("per")) {
+        quota.per = detail::get_duration(value["per"], where / "per");
+        if (quota.per.count() == 0) (where / "per").fail("must be at least 1s");
+    }
+    return quota;
+}
+
 void Parser::parse_trusted_networks(const nlohmann::json& value, const Where& where,
                                     RelayConfig& config) const {
     config.trusted_networks = detail::get_string_list(value, where, max_list_items, max_text);
@@ -383,7 +440,10 @@ RelayConfig Parser::parse(const nlohmann::json& document) {
                            "retry",
                            "destinations",
                            "smarthost",
-                           "dkim"});
+                           "dkim",
+                           "unsubscribe",
+                           "tracking",
+                           "quotas"});
     RelayConfig config;
     auto has = [&](const char* key) { return document.contains(key); };
     if (has("hostname")) config.hostname = get_domain(document["hostname"], root_ / "hostname");
@@ -496,6 +556,21 @@ RelayConfig Parser::parse(const nlohmann::json& document) {
             where.fail("has more than " + std::to_string(max_list_items) + " keys");
         for (std::size_t i = 0; i < dkim.size(); ++i)
             config.dkim.push_back(parse_dkim(dkim[i], where / i));
+    }
+    if (has("unsubscribe"))
+        config.unsubscribe = parse_unsubscribe(document["unsubscribe"], root_ / "unsubscribe");
+    if (has("tracking")) config.tracking = parse_tracking(document["tracking"], root_ / "tracking");
+    if (has("quotas")) {
+        const auto& quotas = document["quotas"];
+        auto where = root_ / "quotas";
+        if (!quotas.is_array()) {
+            where.fail("must be an array of {\"sender\", \"max\", \"per\"}, got " +
+                       detail::show(quotas));
+        }
+        if (quotas.size() > max_list_items)
+            where.fail("has more than " + std::to_string(max_list_items) + " quotas");
+        for (std::size_t i = 0; i < quotas.size(); ++i)
+            config.quotas.push_back(parse_quota(quotas[i], where / i));
     }
     check_whole(document, config);
     return config;

@@ -83,6 +83,27 @@ nlohmann::json to_json(const RelayConfig& config) {
                                {"selector", signing.selector},
                                {"private_key", signing.private_key.string()}});
     }
+    if (config.unsubscribe) {
+        out["unsubscribe"] = {{"listen", listener_json(config.unsubscribe->listen)},
+                              {"add_headers", config.unsubscribe->add_headers}};
+        if (!config.unsubscribe->suppression_file.empty())
+            out["unsubscribe"]["suppression_file"] = config.unsubscribe->suppression_file.string();
+        if (!config.unsubscribe->ca_dir.empty())
+            out["unsubscribe"]["ca_dir"] = config.unsubscribe->ca_dir.string();
+    }
+    if (config.tracking) {
+        out["tracking"] = {{"listen", listener_json(config.tracking->listen)},
+                           {"opens", config.tracking->opens},
+                           {"clicks", config.tracking->clicks}};
+    }
+    if (!config.quotas.empty()) {
+        out["quotas"] = nlohmann::json::array();
+        for (const auto& quota : config.quotas) {
+            out["quotas"].push_back({{"sender", quota.sender},
+                                     {"max", quota.max},
+                                     {"per", format_duration(quota.per)}});
+        }
+    }
     return out;
 }
 

@@ -128,6 +128,7 @@ net::SmtpServerConfig Acceptance::server_config(ListenerRole role, const Listene
     server.timeouts.data = config_.smtpd_timeout;
     server.threads = std::max(1u, config_.threads);
     server.session.decisions = mask(smtp::Phase::rcpt) | mask(smtp::Phase::data_end);
+    if (!hooks_.empty()) server.session.decisions |= mask(smtp::Phase::mail);
     if (role == ListenerRole::submission) {
         server.session.auth_mechanisms = {"PLAIN", "LOGIN"};
         server.session.require_auth = true;
@@ -154,6 +155,8 @@ asio::awaitable<smtp::Decision> Acceptance::decide(ListenerRole role,
     switch (context.phase) {
         case smtp::Phase::auth:
             co_return check_auth(context);
+        case smtp::Phase::mail:
+            co_return check_sender(context);
         case smtp::Phase::rcpt: {
             smtp::Decision decision;
             bool authenticated = !context.session.auth_user().empty();
@@ -170,6 +173,19 @@ asio::awaitable<smtp::Decision> Acceptance::decide(ListenerRole role,
                      {"recipient", context.session.pending_path().address()},
                      {"reply", verdict.reply.summary()}});
                 decision.reply = verdict.reply;
+                co_return decision;
+            }
+            const std::string sender = context.session.envelope().mail_from.address();
+            const std::string recipient = context.session.pending_path().address();
+            for (const auto& hook : hooks_) {
+                if (auto refusal = hook->check_recipient(sender, recipient)) {
+                    metrics_.count_rejected();
+                    events_.write("refused", {{"recipient", recipient},
+                                              {"sender", sender},
+                                              {"reply", refusal->summary()}});
+                    decision.reply = std::move(refusal);
+                    break;
+                }
             }
             co_return decision;
         }
@@ -178,6 +194,25 @@ asio::awaitable<smtp::Decision> Acceptance::decide(ListenerRole role,
         default:
             co_return smtp::Decision{};
     }
+}
+
+void Acceptance::add_hooks(std::vector<std::shared_ptr<SubmissionHooks>> hooks) {
+    for (auto& hook : hooks)
+        if (hook) hooks_.push_back(std::move(hook));
+}
+
+smtp::Decision Acceptance::check_sender(net::DecisionContext& context) {
+    smtp::Decision decision;
+    const std::string sender = context.session.pending_path().address();
+    for (const auto& hook : hooks_) {
+        if (auto refusal = hook->check_sender(sender)) {
+            metrics_.count_rejected();
+            events_.write("refused", {{"sender", sender}, {"reply", refusal->summary()}});
+            decision.reply = std::move(refusal);
+            break;
+        }
+    }
+    return decision;
 }
 
 smtp::Decision Acceptance::check_auth(net::DecisionContext& context) {
@@ -243,6 +278,8 @@ asio::awaitable<smtp::Decision> Acceptance::store(net::DecisionContext& context)
     meta.helo = received.helo;
     meta.auth_user = received.auth_user;
     meta.received_at_ms = log::now_unix_millis();
+    for (const auto& hook : hooks_)
+        hook->transform(meta, received.content);
     std::string body = received_field(config_, received, client, meta.id);
     body += received.content;
     received.content = std::string();
@@ -267,6 +304,8 @@ asio::awaitable<smtp::Decision> Acceptance::store(net::DecisionContext& context)
                                {"client", client},
                                {"auth", meta.auth_user}});
     decision.reply = smtp::make_reply(250, "2.0.0", "Ok: queued as " + meta.id);
+    for (const auto& hook : hooks_)
+        hook->stored(meta);
     on_stored_(std::move(meta));
     co_return decision;
 }

@@ -18,6 +18,7 @@
 #include "harness/relay/config/auth_limiter.hpp"
 #include "harness/relay/config/relay_access.hpp"
 #include "harness/relay/config/relay_config.hpp"
+#include "harness/relay/engagement/submission_hooks.hpp"
 #include "harness/relay/engine/engine_counters.hpp"
 #include "harness/relay/engine/event_log.hpp"
 #include "harness/relay/spool/spool.hpp"
@@ -37,10 +38,15 @@ class Acceptance {
     net::SmtpServerConfig server_config(ListenerRole role, const ListenerSettings& listener,
                                         std::shared_ptr<boost::asio::ssl::context> tls);
 
+    // The ESP features' hooks (quotas, suppression, List-Unsubscribe, tracking), called in
+    // this order; add them before server_config() (with hooks, MAIL is decided too).
+    void add_hooks(std::vector<std::shared_ptr<SubmissionHooks>> hooks);
+
   private:
     boost::asio::awaitable<smtp::Decision> decide(ListenerRole role, net::DecisionContext& context);
     boost::asio::awaitable<smtp::Decision> store(net::DecisionContext& context);
     smtp::Decision check_auth(net::DecisionContext& context);
+    smtp::Decision check_sender(net::DecisionContext& context);
 
     const RelayConfig& config_;
     Spool& spool_;
@@ -51,6 +57,7 @@ class Acceptance {
     RelayAccess access_;
     std::mutex limiter_mutex_;
     AuthLimiter limiter_;
+    std::vector<std::shared_ptr<SubmissionHooks>> hooks_;
 };
 
 }  // namespace relaylab::relay

@@ -14,6 +14,7 @@
 #include "harness/net/smtp_server.hpp"
 #include "harness/net/tls.hpp"
 #include "harness/relay/bounce/dkim_signing.hpp"
+#include "harness/relay/engagement/engagement_services.hpp"
 #include "harness/relay/engine/acceptance.hpp"
 #include "harness/relay/engine/event_log.hpp"
 #include "harness/relay/engine/queue_manager.hpp"
@@ -49,6 +50,7 @@ struct RelayEngine::Impl {
     std::unique_ptr<QueueManager> queue;
     std::unique_ptr<asio::steady_timer> flush_timer;
 
+    std::unique_ptr<EngagementServices> engagement;
     std::unique_ptr<Acceptance> acceptance;
     std::unique_ptr<net::SmtpServer> relay_in;
     std::unique_ptr<net::SmtpServer> submission;
@@ -121,6 +123,9 @@ void RelayEngine::start() {
                 s.queue->enqueue(std::move(message));
             });
         });
+    s.engagement = std::make_unique<EngagementServices>(s.config);
+    s.engagement->start();
+    s.acceptance->add_hooks(s.engagement->hooks());
     std::shared_ptr<asio::ssl::context> tls;
     if (s.config.tls) {
         tls = net::make_server_context_from_files(s.config.tls->certificate.string(),
@@ -161,6 +166,7 @@ void RelayEngine::stop() {
     // Listeners first: no new mail; sessions waiting for a group commit get their reply.
     if (s.relay_in) s.relay_in->stop();
     if (s.submission) s.submission->stop();
+    if (s.engagement) s.engagement->stop();
     // Then delivery: open connections finish their transactions. Only when the delivery thread
     // runs: a start() that threw before it (spool locked by another relay, event log not
     // writable) would otherwise wait here forever for a handler nobody runs.
@@ -203,6 +209,19 @@ const RecoveryReport& RelayEngine::recovery() const {
 
 const RelayMetrics& RelayEngine::metrics() const {
     return impl_->metrics;
+}
+
+nlohmann::json RelayEngine::engagement_stats() const {
+    return impl_->engagement ? impl_->engagement->stats() : nlohmann::json::object();
+}
+std::string RelayEngine::unsubscribe_base_url() const {
+    return impl_->engagement ? impl_->engagement->unsubscribe_base_url() : std::string();
+}
+std::string RelayEngine::tracking_base_url() const {
+    return impl_->engagement ? impl_->engagement->tracking_base_url() : std::string();
+}
+std::filesystem::path RelayEngine::unsubscribe_ca_file() const {
+    return impl_->engagement ? impl_->engagement->unsubscribe_ca_file() : std::filesystem::path();
 }
 
 std::string RelayEngine::metrics_text() const {

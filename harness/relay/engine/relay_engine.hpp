@@ -10,6 +10,8 @@
 #include <filesystem>
 #include <memory>
 
+#include <nlohmann/json.hpp>
+
 #include "harness/relay/admin/relay_metrics.hpp"
 #include "harness/relay/config/relay_config.hpp"
 #include "harness/relay/engine/engine_counters.hpp"
@@ -40,6 +42,13 @@ class RelayEngine {
     const RecoveryReport& recovery() const;  // after start()
     const RelayMetrics& metrics() const;
     std::string metrics_text() const;  // what GET /metrics serves
+
+    // The ESP features (unsubscribe, tracking, quotas; engagement_services.hpp): their
+    // counters, and where their endpoints listen after start() ("" when not configured).
+    nlohmann::json engagement_stats() const;
+    std::string unsubscribe_base_url() const;
+    std::string tracking_base_url() const;
+    std::filesystem::path unsubscribe_ca_file() const;
 
   private:
     struct Impl;

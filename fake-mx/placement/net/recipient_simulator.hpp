@@ -1,0 +1,86 @@
+// Simulated recipients: for each message a fake MX accepted, the recipient's behaviour is drawn
+// (engagement_model.hpp) and acted out over the network as a mail client would: an open fetches
+// the message's images (the tracking pixel among them) unless images are blocked, a click fetches
+// one of its links (redirects are not followed past the tracker: the target is not ours), an
+// unsubscribe POSTs "List-Unsubscribe=One-Click" to the List-Unsubscribe https URI (RFC 8058),
+// a link scanner fetches every link and image before the person does. What was drawn is the
+// truth a report compares the relay's tracking with.
+//
+// Runs on its own io thread; offer() only copies the facts into a bounded queue (a full queue
+// counts the message as `dropped`, never blocks the fake MX). Every request has a deadline and
+// a size cap; only http(s) URLs on loopback addresses are fetched (nothing leaves the machine).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json_fwd.hpp>
+
+#include "fake-mx/placement/model/engagement_model.hpp"
+#include "fake-mx/placement/model/placement.hpp"
+
+namespace relaylab::placement {
+
+struct RecipientSimulatorConfig {
+    EngagementModel model;
+    std::filesystem::path ca_file;  // trusted for https (the run's test CA); empty: system roots
+    std::size_t max_queued = 10'000;
+    std::size_t max_parallel = 16;  // requests in flight
+    std::chrono::milliseconds request_timeout{std::chrono::seconds(10)};
+};
+
+// The facts of one accepted message the simulator needs (copied out of a ReceiverEvent).
+struct DeliveredMessage {
+    std::string message_key;  // X-Relaylab-Id, or the capture's id when absent
+    std::string provider;     // "" when the receiving host models none
+    Placement placement = Placement::inbox;
+    std::vector<std::string> recipients;
+    std::string content;  // the message as received (links and headers are read from it)
+};
+
+// Truth and outcomes so far. "done" counters count requests that got an HTTP answer.
+struct EngagementTruth {
+    std::uint64_t messages = 0;  // recipient-messages considered
+    std::uint64_t opens = 0;     // people who opened (images loaded or not)
+    std::uint64_t image_loads = 0;
+    std::uint64_t clicks = 0;
+    std::uint64_t unsubscribes = 0;       // one-click POSTs made
+    std::uint64_t unsubscribes_done = 0;  // ... answered 2xx
+    std::uint64_t scanned = 0;            // messages a link scanner fetched
+    std::uint64_t requests_failed = 0;    // no answer, or not 2xx/3xx
+    std::uint64_t dropped = 0;            // queue full
+    std::uint64_t no_one_click = 0;       // wanted to unsubscribe, message offered no one-click
+};
+
+struct Unsubscribed {
+    std::string recipient;
+    std::chrono::system_clock::time_point at;  // when the endpoint answered 2xx
+};
+
+class RecipientSimulator {
+  public:
+    explicit RecipientSimulator(RecipientSimulatorConfig config);
+    ~RecipientSimulator();  // stop()
+    RecipientSimulator(const RecipientSimulator&) = delete;
+    RecipientSimulator& operator=(const RecipientSimulator&) = delete;
+
+    void start();
+    // Waits up to `drain` for queued and running work to finish, then stops.
+    void stop(std::chrono::milliseconds drain = std::chrono::seconds(10));
+    void offer(DeliveredMessage message);  // thread-safe, never blocks
+
+    EngagementTruth truth() const;
+    std::vector<Unsubscribed> unsubscribed() const;
+    // {"messages", "opens", ..., "by_provider": {"gmail": {...}}} for report.json.
+    nlohmann::json to_json() const;
+
+  private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace relaylab::placement
