@@ -48,6 +48,15 @@ struct EngagementDraw {
     bool scanned = false;  // a link scanner fetches everything first
 };
 
+// The key of one (seed, message, recipient): FNV-1a over the strings, mixed by splitmix64.
+// Never std::hash, which differs between standard libraries.
+std::uint64_t engagement_key(std::uint64_t seed, std::string_view message_key,
+                             std::string_view recipient);
+// A uniform double in [0, 1) from `key`, one independent stream per decision. Streams 1-15 are
+// the model's own (open, images, click, unsubscribe, scanner); callers that need more draws for
+// the same recipient (which link is clicked) use 16 and above.
+double engagement_uniform(std::uint64_t key, std::uint64_t stream);
+
 // `message_key`: the message's tracking id (X-Relaylab-Id) or another stable id.
 EngagementDraw draw_engagement(const EngagementModel& model, std::string_view provider,
                                Placement placement, std::string_view message_key,
