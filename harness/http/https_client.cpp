@@ -85,6 +85,10 @@ std::string_view describe(HttpsError error) {
             return "response larger than the limit";
         case HttpsError::write_failed:
             return "could not send the request";
+        case HttpsError::bad_url:
+            return "not a usable http(s) URL";
+        case HttpsError::not_allowed:
+            return "URL not allowed";
     }
     return "unknown error";
 }
@@ -114,13 +118,15 @@ std::shared_ptr<asio::ssl::context> make_verifying_client_context(const std::str
     return context;
 }
 
-asio::awaitable<HttpsResult> https_get(asio::any_io_executor executor, asio::ssl::context& context,
-                                       HttpsRequest request) {
-    HttpsResult result;
-    if (request.endpoints.empty()) co_return failure(std::move(result), HttpsError::no_address, "");
+namespace {
 
-    beast::ssl_stream<beast::tcp_stream> stream(executor, context);
-    auto& tcp_layer = beast::get_lowest_layer(stream);
+// Connects the TCP layer to the first endpoint that answers; a failure is in `result`.
+asio::awaitable<bool> connect_any(beast::tcp_stream& tcp_layer, const HttpsRequest& request,
+                                  HttpsResult& result) {
+    if (request.endpoints.empty()) {
+        result = failure(std::move(result), HttpsError::no_address, "");
+        co_return false;
+    }
     boost::system::error_code ec;
     for (const auto& endpoint : request.endpoints) {
         result.connected_to = endpoint_text(endpoint);
@@ -130,13 +136,83 @@ asio::awaitable<HttpsResult> https_get(asio::any_io_executor executor, asio::ssl
         tcp_layer.close();
     }
     if (ec == beast::error::timeout) {
-        co_return failure(std::move(result), HttpsError::connect_timeout,
-                          "after " + std::to_string(request.timeouts.connect.count()) + " ms");
+        result = failure(std::move(result), HttpsError::connect_timeout,
+                         "after " + std::to_string(request.timeouts.connect.count()) + " ms");
+    } else if (ec == asio::error::connection_refused) {
+        result = failure(std::move(result), HttpsError::connect_refused, "");
+    } else if (ec) {
+        result = failure(std::move(result), HttpsError::connect_failed, ec.message());
     }
-    if (ec == asio::error::connection_refused) {
-        co_return failure(std::move(result), HttpsError::connect_refused, "");
+    co_return !ec;
+}
+
+// The request written and the response read over a connected (and, for TLS, handshaken)
+// stream, under one deadline.
+template <typename Stream>
+asio::awaitable<HttpsResult> exchange(Stream& stream, beast::tcp_stream& tcp_layer,
+                                      const HttpsRequest& request, HttpsResult result) {
+    bool post = request.method == HttpMethod::post;
+    bhttp::request<bhttp::string_body> message{post ? bhttp::verb::post : bhttp::verb::get,
+                                               request.target, 11};
+    message.set(bhttp::field::host, request.host_field.empty() ? request.host : request.host_field);
+    message.set(bhttp::field::user_agent, request.user_agent);
+    message.set(bhttp::field::accept, request.accept);
+    message.set(bhttp::field::connection, "close");
+    if (post) {
+        if (!request.content_type.empty())
+            message.set(bhttp::field::content_type, request.content_type);
+        message.body() = request.body;
+        message.prepare_payload();
     }
-    if (ec) co_return failure(std::move(result), HttpsError::connect_failed, ec.message());
+    // One deadline for the whole exchange: a server that trickles bytes cannot stretch it.
+    tcp_layer.expires_after(request.timeouts.response);
+    boost::system::error_code ec;
+    std::size_t transferred = 0;
+    std::tie(ec, transferred) = co_await bhttp::async_write(stream, message, nothrow);
+    if (ec) {
+        co_return failure(
+            std::move(result),
+            ec == beast::error::timeout ? HttpsError::timeout : HttpsError::write_failed,
+            ec.message());
+    }
+
+    beast::flat_buffer buffer(request.limits.max_header_bytes + request.limits.max_body_bytes);
+    bhttp::response_parser<bhttp::string_body> parser;
+    parser.header_limit(static_cast<std::uint32_t>(request.limits.max_header_bytes));
+    parser.body_limit(request.limits.max_body_bytes);
+    std::tie(ec, transferred) = co_await bhttp::async_read(stream, buffer, parser, nothrow);
+    if (ec) {
+        co_return failure(std::move(result), classify_read_error(ec), ec.message());
+    }
+    const auto& answer = parser.get();
+    HttpsResponse response;
+    response.status = answer.result_int();
+    response.status_line = "HTTP/" + std::to_string(answer.version() / 10) + "." +
+                           std::to_string(answer.version() % 10) + " " +
+                           std::to_string(response.status);
+    if (!answer.reason().empty()) response.status_line += " " + std::string(answer.reason());
+    response.content_type = std::string(answer[bhttp::field::content_type]);
+    response.location = std::string(answer[bhttp::field::location]);
+    response.body = answer.body();
+    result.response = std::move(response);
+    // The answer is complete; a polite TLS close is not worth another wait.
+    tcp_layer.close();
+    co_return result;
+}
+
+asio::awaitable<HttpsResult> plain_request(asio::any_io_executor executor, HttpsRequest request) {
+    HttpsResult result;
+    beast::tcp_stream stream(executor);
+    if (!co_await connect_any(stream, request, result)) co_return result;
+    co_return co_await exchange(stream, stream, request, std::move(result));
+}
+
+asio::awaitable<HttpsResult> tls_request(asio::any_io_executor executor,
+                                         asio::ssl::context& context, HttpsRequest request) {
+    HttpsResult result;
+    beast::ssl_stream<beast::tcp_stream> stream(executor, context);
+    auto& tcp_layer = beast::get_lowest_layer(stream);
+    if (!co_await connect_any(tcp_layer, request, result)) co_return result;
 
     SSL* ssl = stream.native_handle();
     boost::system::error_code not_ip;
@@ -154,6 +230,7 @@ asio::awaitable<HttpsResult> https_get(asio::any_io_executor executor, asio::ssl
         }
     }
     tcp_layer.expires_after(request.timeouts.handshake);
+    boost::system::error_code ec;
     std::tie(ec) = co_await stream.async_handshake(asio::ssl::stream_base::client, nothrow);
     if (ec) {
         std::string reason =
@@ -163,45 +240,22 @@ asio::awaitable<HttpsResult> https_get(asio::any_io_executor executor, asio::ssl
         co_return failure(std::move(result), HttpsError::tls_failed, reason);
     }
     result.tls_version = SSL_get_version(ssl);
+    co_return co_await exchange(stream, tcp_layer, request, std::move(result));
+}
 
-    bhttp::request<bhttp::empty_body> get{bhttp::verb::get, request.target, 11};
-    get.set(bhttp::field::host, request.host);
-    get.set(bhttp::field::user_agent, request.user_agent);
-    get.set(bhttp::field::accept, "text/plain");
-    get.set(bhttp::field::connection, "close");
-    // One deadline for the whole exchange: a server that trickles bytes cannot stretch it.
-    tcp_layer.expires_after(request.timeouts.response);
-    std::size_t transferred = 0;
-    std::tie(ec, transferred) = co_await bhttp::async_write(stream, get, nothrow);
-    if (ec) {
-        co_return failure(
-            std::move(result),
-            ec == beast::error::timeout ? HttpsError::timeout : HttpsError::write_failed,
-            ec.message());
-    }
+}  // namespace
 
-    beast::flat_buffer buffer(request.limits.max_header_bytes + request.limits.max_body_bytes);
-    bhttp::response_parser<bhttp::string_body> parser;
-    parser.header_limit(static_cast<std::uint32_t>(request.limits.max_header_bytes));
-    parser.body_limit(request.limits.max_body_bytes);
-    std::tie(ec, transferred) = co_await bhttp::async_read(stream, buffer, parser, nothrow);
-    if (ec) {
-        co_return failure(std::move(result), classify_read_error(ec), ec.message());
-    }
-    const auto& message = parser.get();
-    HttpsResponse response;
-    response.status = message.result_int();
-    response.status_line = "HTTP/" + std::to_string(message.version() / 10) + "." +
-                           std::to_string(message.version() % 10) + " " +
-                           std::to_string(response.status);
-    if (!message.reason().empty()) response.status_line += " " + std::string(message.reason());
-    response.content_type = std::string(message[bhttp::field::content_type]);
-    response.location = std::string(message[bhttp::field::location]);
-    response.body = message.body();
-    result.response = std::move(response);
-    // The answer is complete; a polite TLS close is not worth another wait.
-    tcp_layer.close();
-    co_return result;
+asio::awaitable<HttpsResult> https_get(asio::any_io_executor executor, asio::ssl::context& context,
+                                       HttpsRequest request) {
+    request.method = HttpMethod::get;
+    request.tls = true;
+    co_return co_await tls_request(std::move(executor), context, std::move(request));
+}
+
+asio::awaitable<HttpsResult> http_request(asio::any_io_executor executor,
+                                          asio::ssl::context& context, HttpsRequest request) {
+    if (!request.tls) co_return co_await plain_request(std::move(executor), std::move(request));
+    co_return co_await tls_request(std::move(executor), context, std::move(request));
 }
 
 }  // namespace relaylab::http

@@ -3,7 +3,9 @@
 // the whole response, a cap on header and body size, the certificate verified (PKIX, host name)
 // against a CA file or the system's roots, and redirects never followed (a 3xx is returned as
 // it came). Failures are typed with a reason ("certificate expired", "timed out waiting for the
-// response"), never thrown.
+// response"), never thrown. http_request() is the same exchange with a method, a request body
+// and plain HTTP as options (the simulated recipients' pixel GETs and one-click POSTs); URLs
+// and the loopback rule are http_fetch.hpp's.
 #pragma once
 
 #include <chrono>
@@ -34,6 +36,8 @@ struct HttpsLimits {
     std::size_t max_body_bytes = 64 * 1024;
 };
 
+enum class HttpMethod { get, post };
+
 struct HttpsRequest {
     std::string host;    // Host field, SNI and the name the certificate must carry
     std::string target;  // "/.well-known/mta-sts.txt"
@@ -41,6 +45,13 @@ struct HttpsRequest {
     HttpsTimeouts timeouts;
     HttpsLimits limits;
     std::string user_agent = "relaylab";
+    // The options of http_request(); https_get() uses the defaults.
+    HttpMethod method = HttpMethod::get;
+    std::string body;          // sent with a POST
+    std::string content_type;  // of the body
+    std::string accept = "text/plain";
+    std::string host_field;  // the Host field when not `host` ("127.0.0.1:8443")
+    bool tls = true;         // false: plain HTTP (no handshake, no certificate)
 };
 
 enum class HttpsError {
@@ -55,6 +66,8 @@ enum class HttpsError {
     bad_response,     // "not a valid HTTP response": Beast's reason in detail
     too_large,        // "response larger than the limit"
     write_failed,     // "could not send the request"
+    bad_url,          // "not a usable http(s) URL": the parser's reason in detail
+    not_allowed,      // "URL not allowed": the policy's reason in detail ("not loopback")
 };
 std::string_view describe(HttpsError error);
 
@@ -86,5 +99,11 @@ std::shared_ptr<boost::asio::ssl::context> make_verifying_client_context(
 boost::asio::awaitable<HttpsResult> https_get(boost::asio::any_io_executor executor,
                                               boost::asio::ssl::context& context,
                                               HttpsRequest request);
+
+// The request as `request` says: its method and body, over TLS (verified as https_get does) or
+// plain HTTP when request.tls is false (then `context` is not used).
+boost::asio::awaitable<HttpsResult> http_request(boost::asio::any_io_executor executor,
+                                                 boost::asio::ssl::context& context,
+                                                 HttpsRequest request);
 
 }  // namespace relaylab::http

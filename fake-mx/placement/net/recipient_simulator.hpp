@@ -14,6 +14,7 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -44,16 +45,21 @@ struct DeliveredMessage {
 
 // Truth and outcomes so far. "done" counters count requests that got an HTTP answer.
 struct EngagementTruth {
-    std::uint64_t messages = 0;  // recipient-messages considered
-    std::uint64_t opens = 0;     // people who opened (images loaded or not)
-    std::uint64_t image_loads = 0;
-    std::uint64_t clicks = 0;
-    std::uint64_t unsubscribes = 0;       // one-click POSTs made
+    std::uint64_t messages = 0;      // recipient-messages considered
+    std::uint64_t delivered = 0;     // ... of them in the inbox or the spam folder (rates' base)
+    std::uint64_t opens = 0;         // people who opened (images loaded or not)
+    std::uint64_t image_loads = 0;   // opens whose client loaded the message's images (>= 1 image)
+    std::uint64_t clicks = 0;        // people who clicked a link (a message without links: none)
+    std::uint64_t unsubscribes = 0;  // one-click POSTs made
     std::uint64_t unsubscribes_done = 0;  // ... answered 2xx
     std::uint64_t scanned = 0;            // messages a link scanner fetched
-    std::uint64_t requests_failed = 0;    // no answer, or not 2xx/3xx
-    std::uint64_t dropped = 0;            // queue full
-    std::uint64_t no_one_click = 0;       // wanted to unsubscribe, message offered no one-click
+    std::uint64_t requests = 0;           // HTTP requests attempted (refused URLs included)
+    std::uint64_t requests_failed = 0;    // no answer, or not 2xx/3xx, or a refused URL
+    std::uint64_t dropped = 0;       // recipient-messages not taken: queue full, or not running
+    std::uint64_t no_one_click = 0;  // wanted to unsubscribe, message offered no one-click
+    std::uint64_t abandoned = 0;     // still queued or running when stop() gave up (total only)
+    // Why requests failed: "not loopback", "HTTP 404", "timed out waiting for the response", ...
+    std::map<std::string, std::uint64_t> failure_reasons;
 };
 
 struct Unsubscribed {
@@ -64,10 +70,11 @@ struct Unsubscribed {
 class RecipientSimulator {
   public:
     explicit RecipientSimulator(RecipientSimulatorConfig config);
-    ~RecipientSimulator();  // stop()
+    ~RecipientSimulator();  // stop(0): call stop() first to let the work finish
     RecipientSimulator(const RecipientSimulator&) = delete;
     RecipientSimulator& operator=(const RecipientSimulator&) = delete;
 
+    // Throws std::runtime_error when config.ca_file cannot be read.
     void start();
     // Waits up to `drain` for queued and running work to finish, then stops.
     void stop(std::chrono::milliseconds drain = std::chrono::seconds(10));
@@ -75,7 +82,8 @@ class RecipientSimulator {
 
     EngagementTruth truth() const;
     std::vector<Unsubscribed> unsubscribed() const;
-    // {"messages", "opens", ..., "by_provider": {"gmail": {...}}} for report.json.
+    // {"messages", "opens", ..., "open_rate", "click_rate", "failure_reasons": {...},
+    //  "by_provider": {"gmail": {...}, "none": {...}}} for report.json.
     nlohmann::json to_json() const;
 
   private:
