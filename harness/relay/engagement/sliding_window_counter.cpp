@@ -10,8 +10,10 @@ SlidingWindowCounter::SlidingWindowCounter(std::chrono::seconds window, std::siz
     width_ = std::max(std::chrono::seconds(1),
                       std::chrono::seconds(window.count() / static_cast<std::int64_t>(buckets)));
     // A window that does not divide evenly gets one bucket more, never a shorter window.
-    auto count = static_cast<std::size_t>((window.count() + width_.count() - 1) / width_.count());
-    buckets_.resize(count);
+    span_ = (window.count() + width_.count() - 1) / width_.count();
+    // The current bucket is partly in the future: the `span_` whole buckets before it are kept
+    // as well, so the counted time is never shorter than the window.
+    buckets_.resize(static_cast<std::size_t>(span_) + 1);
 }
 
 std::int64_t SlidingWindowCounter::index_of(Clock::time_point now) const {
@@ -20,8 +22,7 @@ std::int64_t SlidingWindowCounter::index_of(Clock::time_point now) const {
 }
 
 bool SlidingWindowCounter::live(const Bucket& bucket, std::int64_t current) const {
-    return bucket.index >= 0 && bucket.index <= current &&
-           bucket.index > current - static_cast<std::int64_t>(buckets_.size());
+    return bucket.index >= 0 && bucket.index <= current && bucket.index >= current - span_;
 }
 
 void SlidingWindowCounter::add(Clock::time_point now, std::uint64_t events) {
@@ -56,9 +57,8 @@ std::chrono::seconds SlidingWindowCounter::until_below(Clock::time_point now,
     for (const Bucket* bucket : oldest_first) {
         total -= bucket->events;
         if (total < limit) {
-            // The bucket leaves the window when the slice `size` slices after it begins.
-            std::int64_t leaves =
-                (bucket->index + static_cast<std::int64_t>(buckets_.size())) * width_.count();
+            // It stops counting when the slice span_ + 1 slices after it begins.
+            std::int64_t leaves = (bucket->index + span_ + 1) * width_.count();
             return std::chrono::seconds(std::max<std::int64_t>(1, leaves - since.count()));
         }
     }

@@ -42,7 +42,8 @@ class SlidingWindowCounter {
     bool live(const Bucket& bucket, std::int64_t current) const;
 
     std::chrono::seconds width_;
-    std::vector<Bucket> buckets_;
+    std::int64_t span_ = 1;        // whole buckets in the window
+    std::vector<Bucket> buckets_;  // a ring of span_ + 1
 };
 
 }  // namespace relaylab::relay
