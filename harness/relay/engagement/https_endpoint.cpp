@@ -14,6 +14,7 @@
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
+#include <optional>
 #include <stdexcept>
 #include <system_error>
 #include <thread>
@@ -62,15 +63,18 @@ struct HttpsEndpoint::Impl {
     // One worker: handlers that fsync are serialised anyway; destroyed (joined) first.
     exec::WorkerPool pool{exec::WorkerPoolConfig{1, handler_queue_limit}};
 
-    asio::awaitable<http::HttpResponse> answer(http::HttpRequest request) {
+    asio::awaitable<http::HttpResponse> answer(const http::HttpRequest& request) {
+        // The request stays in the caller's frame and the job captures it by reference: g++ 12
+        // destroys a coroutine temporary that owns strings twice (a lambda capturing the
+        // request by value crashed here).
+        std::optional<http::HttpResponse> response;
         try {
-            co_return co_await pool.run(io.get_executor(), [this, request = std::move(request)] {
-                return handler(request);
-            });
+            response = co_await pool.run(io.get_executor(), [&] { return handler(request); });
         } catch (const std::exception& error) {
             log::error(config.log_area + ".handler_failed", {{"error", error.what()}});
         }
-        co_return plain(500, "internal error\n");
+        if (!response) response = plain(500, "internal error\n");
+        co_return std::move(*response);
     }
 
     asio::awaitable<void> session(tcp::socket socket) {
@@ -111,7 +115,7 @@ struct HttpsEndpoint::Impl {
             request.body = message.body();
             request.content_type = std::string(message[bhttp::field::content_type]);
             request.client_address = client;
-            response = co_await answer(std::move(request));
+            response = co_await answer(request);
         }
 
         bhttp::response<bhttp::string_body> out{static_cast<bhttp::status>(response.status), 11};
