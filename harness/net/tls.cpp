@@ -1,5 +1,6 @@
 #include "harness/net/tls.hpp"
 
+#include <arpa/inet.h>
 #include <fcntl.h>
 #include <openssl/bn.h>
 #include <openssl/err.h>
@@ -343,9 +344,14 @@ CertificatePem issue_certificate(const TestCa& ca, const std::string& hostname,
     X509Ptr ca_cert = parse_certificate(ca.pem.certificate, "test CA certificate");
     KeyPtr ca_key = parse_key(ca.pem.private_key, "test CA key");
     KeyPtr key = new_key();
-    std::string san = "DNS:" + hostname;
+    // An address literal is an iPAddress entry: a dNSName holding one matches nothing
+    // (RFC 6125 6.2.1), and an endpoint that listens on 127.0.0.2 or ::1 must verify too.
+    unsigned char parsed[16];
+    bool literal = ::inet_pton(AF_INET, hostname.c_str(), parsed) == 1 ||
+                   ::inet_pton(AF_INET6, hostname.c_str(), parsed) == 1;
+    std::string san = (literal ? "IP:" : "DNS:") + hostname;
     // The IP too: a client told to reach 127.0.0.1 without a name still verifies (RFC 6125 6.2).
-    if (loopback_ip) san += ",IP:127.0.0.1";
+    if (loopback_ip && hostname != "127.0.0.1") san += ",IP:127.0.0.1";
     CertificateSpec spec{hostname, san, validity, false};
     X509Ptr cert = build_certificate(spec, key.get(), ca_cert.get(), ca_key.get());
     return to_pem(cert.get(), key.get());

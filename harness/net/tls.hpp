@@ -66,8 +66,8 @@ struct CertificateValidity {
 // Validity from a minute ago (clock skew) for `days`.
 CertificateValidity valid_for_days(int days);
 
-// A server certificate issued by `ca` with SAN DNS:`hostname` (and IP:127.0.0.1 when
-// `loopback_ip`), EC P-256, serverAuth.
+// A server certificate issued by `ca` with SAN DNS:`hostname` (IP:`hostname` when it is an
+// IPv4 or IPv6 address literal; and IP:127.0.0.1 when `loopback_ip`), EC P-256, serverAuth.
 CertificatePem issue_certificate(const TestCa& ca, const std::string& hostname,
                                  const CertificateValidity& validity, bool loopback_ip = true);
 

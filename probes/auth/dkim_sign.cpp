@@ -19,6 +19,8 @@ std::size_t current_line_length(const std::string& text) {
 
 }  // namespace
 
+// RFC 8058 4: a one-click unsubscribe counts only when the signature covers both
+// List-Unsubscribe and List-Unsubscribe-Post.
 const std::vector<std::string>& default_signed_headers() {
     static const std::vector<std::string> names = {"from",
                                                    "reply-to",
@@ -35,6 +37,7 @@ const std::vector<std::string>& default_signed_headers() {
                                                    "list-id",
                                                    "list-help",
                                                    "list-unsubscribe",
+                                                   "list-unsubscribe-post",
                                                    "list-subscribe",
                                                    "list-post",
                                                    "list-owner",
