@@ -1,5 +1,7 @@
 #include "harness/relay/engagement/html_tracking_rewriter.hpp"
 
+#include <algorithm>
+#include <cctype>
 #include <unordered_set>
 #include <vector>
 

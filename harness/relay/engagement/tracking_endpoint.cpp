@@ -3,6 +3,7 @@
 #include <openssl/sha.h>
 
 #include <array>
+#include <cctype>
 
 #include "harness/http/query_params.hpp"
 #include "harness/relay/engagement/html_tracking_rewriter.hpp"
