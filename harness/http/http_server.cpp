@@ -238,6 +238,7 @@ asio::awaitable<bool> HttpServer::Impl::send(beast::tcp_stream& stream, const Ht
     response.set(bhttp::field::content_type, answer.content_type);
     response.set(bhttp::field::cache_control, "no-store");
     if (!answer.allow.empty()) response.set(bhttp::field::allow, answer.allow);
+    if (!answer.location.empty()) response.set(bhttp::field::location, answer.location);
     response.keep_alive(keep_alive);
     response.body() = answer.body;
     response.prepare_payload();
