@@ -130,8 +130,14 @@ asio::awaitable<std::optional<bool>> forward_confirmed(dns::Resolver& resolver,
     if (temporary(names.status)) co_return std::nullopt;
     bool unknown = false;
     for (std::size_t i = 0; i < names.values.size() && i < max_ptr_names; ++i) {
-        auto forward = address->v4 ? co_await resolver.a(names.values[i])
-                                   : co_await resolver.aaaa(names.values[i]);
+        // Not `v4 ? co_await a() : co_await aaaa()`: GCC 12 destroys the unevaluated arm's
+        // result at the end of the full expression (a double free).
+        dns::LookupResult<std::string> forward;
+        if (address->v4) {
+            forward = co_await resolver.a(names.values[i]);
+        } else {
+            forward = co_await resolver.aaaa(names.values[i]);
+        }
         if (temporary(forward.status)) unknown = true;
         for (const std::string& value : forward.values) {
             auto resolved = net::parse_ip(value);
