@@ -18,6 +18,7 @@
 
 #include "fake-mx/behaviour/conditions.hpp"
 #include "fake-mx/behaviour/facts.hpp"
+#include "fake-mx/placement/model/provider_policy.hpp"
 #include "harness/smtp/reply.hpp"
 #include "harness/smtp/server_session.hpp"
 
@@ -125,6 +126,9 @@ struct Behaviour {
     std::optional<Greylist> greylist;
     RateLimits rate_limits;
     std::vector<Rule> rules;
+    // A mailbox provider's sender requirements, judged at end of data after the rules (a rule
+    // that replies or accepts there wins; see docs/fake-mx-behaviours.md "provider").
+    std::optional<placement::ProviderPolicy> provider;
     std::uint64_t seed = 0;  // probability and jitter draws; rules may set their own
     std::size_t max_tracked_entries = default_max_tracked_entries;
 };

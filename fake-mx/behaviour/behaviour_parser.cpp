@@ -7,6 +7,7 @@
 #include "fake-mx/behaviour/json_fields.hpp"
 #include "fake-mx/behaviour/reply_spec.hpp"
 #include "fake-mx/behaviour/rule_parser.hpp"
+#include "harness/relay/config/config_values.hpp"
 
 namespace relaylab::fakemx {
 
@@ -203,6 +204,166 @@ smtp::EodLookalikeSet parse_end_of_data(const nlohmann::json& value, const Where
     return set;
 }
 
+// A window: "1d", "60s", "5m" (relay.json's duration syntax) or a number of seconds.
+std::chrono::seconds parse_window(const nlohmann::json& value, const Where& where) {
+    if (value.is_number_unsigned()) {
+        return std::chrono::seconds(detail::get_unsigned(
+            value, where, 1, static_cast<std::uint64_t>(relay::limits::max_duration.count())));
+    }
+    std::string text = detail::get_string(value, where, 20);
+    std::string error;
+    auto window = relay::parse_duration(text, &error);
+    if (!window) where.fail(error + ", got " + detail::show(value));
+    if (window->count() == 0) where.fail("must be longer than 0s");
+    return *window;
+}
+
+// "spam" (accept into the spam folder) or a 4xx/5xx reply at end of data.
+placement::PolicyAction parse_action(const nlohmann::json& value, const Where& where) {
+    if (value.is_string() && value.get<std::string>() == "spam") {
+        return placement::PolicyAction::spam_folder();
+    }
+    smtp::Reply reply = detail::parse_reply(value, where, bit(Phase::data_end));
+    if (reply.positive()) {
+        where.fail(
+            "must be \"spam\" (file in the spam folder) or a 4xx/5xx reply; a 2xx would "
+            "accept the message as if it met the requirement");
+    }
+    return placement::PolicyAction::refuse(std::move(reply));
+}
+
+placement::Requirements parse_requirements(const nlohmann::json& value, const Where& where) {
+    // One flag per name, in get_choice's order below.
+    static constexpr bool placement::Requirements::*flags[] = {
+        &placement::Requirements::spf_or_dkim, &placement::Requirements::spf,
+        &placement::Requirements::dkim,        &placement::Requirements::dmarc,
+        &placement::Requirements::fcrdns,      &placement::Requirements::tls,
+        &placement::Requirements::one_click};
+    auto names = detail::get_string_list(value, where, std::size(flags), 20);
+    placement::Requirements required;
+    for (std::size_t i = 0; i < names.size(); ++i) {
+        auto index = detail::get_choice(
+            names[i], value.is_array() ? where / i : where,
+            {"spf_or_dkim", "spf", "dkim", "dmarc", "fcrdns", "tls", "one_click"});
+        required.*flags[index] = true;
+    }
+    return required;
+}
+
+placement::VolumeRule parse_volume_rule(const nlohmann::json& value, const Where& where) {
+    detail::expect_object(value, where, {"per", "max", "window", "reply"});
+    placement::VolumeRule rule;
+    if (value.contains("per")) {
+        rule.per =
+            detail::get_choice(value["per"], where / "per", {"from_domain", "client_ip"}) == 0
+                ? placement::VolumeKey::from_domain
+                : placement::VolumeKey::client_ip;
+    }
+    if (!value.contains("max")) (where / "max").fail("missing (messages allowed per window)");
+    rule.max = detail::get_unsigned(value["max"], where / "max", 1,
+                                    std::numeric_limits<std::uint32_t>::max());
+    if (value.contains("window")) rule.window = parse_window(value["window"], where / "window");
+    // Gmail's reply to an unusual rate (support.google.com/a/answer/3726730).
+    rule.reply = smtp::make_reply(
+        421, "4.7.28",
+        rule.per == placement::VolumeKey::client_ip
+            ? "Gmail has detected an unusual rate of unsolicited mail originating from your IP "
+              "address {client_ip}. To protect our users from spam, mail sent from your IP "
+              "address has been temporarily rate limited."
+            : "Gmail has detected an unusual rate of unsolicited mail originating from your "
+              "domain {from_domain}. To protect our users from spam, mail sent from your domain "
+              "has been temporarily rate limited.");
+    if (value.contains("reply")) {
+        rule.reply = detail::parse_reply(value["reply"], where / "reply", bit(Phase::data_end));
+        if (rule.reply.positive()) (where / "reply").fail("a volume reply must be 4xx or 5xx");
+    }
+    return rule;
+}
+
+placement::SpamThresholds parse_spam_thresholds(const nlohmann::json& value, const Where& where) {
+    detail::expect_object(value, where, {"folder_at", "reject_at"});
+    // SpamAssassin scores run from about -100 to +1000 with every rule hit.
+    constexpr double lowest = -1000, highest = 10000;
+    placement::SpamThresholds spam;
+    if (value.contains("folder_at")) {
+        spam.folder_at = json::get_number(value["folder_at"], where / "folder_at", lowest, highest);
+    }
+    if (value.contains("reject_at")) {
+        spam.reject_at = json::get_number(value["reject_at"], where / "reject_at", lowest, highest);
+    }
+    if (spam.folder_at && spam.reject_at && *spam.reject_at < *spam.folder_at) {
+        (where / "reject_at")
+            .fail("must not be below folder_at: mail would be refused before it is spam");
+    }
+    return spam;
+}
+
+placement::ProviderPolicy parse_provider(const nlohmann::json& value, const Where& where) {
+    detail::expect_object(value, where,
+                          {"name", "bulk_threshold", "bulk_window", "require", "require_bulk",
+                           "enforce_dmarc_policy", "spam", "volume", "replies"});
+    placement::ProviderPolicy policy = placement::default_provider_policy();
+    if (!value.contains("name")) (where / "name").fail("missing (the provider, e.g. \"gmail\")");
+    policy.provider = detail::get_string(value["name"], where / "name", 64);
+    if (policy.provider.empty() ||
+        policy.provider.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789-_.") !=
+            std::string::npos) {
+        (where / "name").fail("must be a short lower-case word such as \"gmail\"");
+    }
+    if (value.contains("bulk_threshold")) {
+        policy.bulk_threshold =
+            detail::get_unsigned(value["bulk_threshold"], where / "bulk_threshold", 0,
+                                 std::numeric_limits<std::uint32_t>::max());
+    }
+    if (value.contains("bulk_window")) {
+        policy.bulk_window = parse_window(value["bulk_window"], where / "bulk_window");
+    }
+    if (value.contains("require"))
+        policy.all = parse_requirements(value["require"], where / "require");
+    if (value.contains("require_bulk")) {
+        policy.bulk = parse_requirements(value["require_bulk"], where / "require_bulk");
+    }
+    if (value.contains("enforce_dmarc_policy")) {
+        policy.enforce_dmarc_policy =
+            detail::get_bool(value["enforce_dmarc_policy"], where / "enforce_dmarc_policy");
+    }
+    if (value.contains("spam")) policy.spam = parse_spam_thresholds(value["spam"], where / "spam");
+    if (value.contains("volume")) {
+        const auto& rules = value["volume"];
+        if (!rules.is_array()) (where / "volume").fail("must be an array of volume rules");
+        constexpr std::size_t max_volume_rules = 16;
+        if (rules.size() > max_volume_rules) {
+            (where / "volume").fail("more than " + std::to_string(max_volume_rules) + " rules");
+        }
+        for (std::size_t i = 0; i < rules.size(); ++i)
+            policy.volume.push_back(parse_volume_rule(rules[i], where / "volume" / i));
+    }
+    if (value.contains("replies")) {
+        const auto& replies = value["replies"];
+        const Where at = where / "replies";
+        detail::expect_object(
+            replies, at,
+            {"spf_or_dkim", "spf", "dkim", "dmarc", "fcrdns", "fcrdns_unknown", "tls", "one_click",
+             "dmarc_reject", "dmarc_quarantine", "spam_reject"});
+        auto action = [&](const char* key, placement::PolicyAction& out) {
+            if (replies.contains(key)) out = parse_action(replies[key], at / key);
+        };
+        placement::PolicyActions& a = policy.actions;
+        action("spf_or_dkim", a.spf_or_dkim);
+        action("spf", a.spf);
+        action("dkim", a.dkim);
+        action("dmarc", a.dmarc);
+        action("fcrdns", a.fcrdns);
+        action("fcrdns_unknown", a.fcrdns_unknown);
+        action("tls", a.tls);
+        action("one_click", a.one_click);
+        action("dmarc_reject", a.dmarc_reject);
+        action("dmarc_quarantine", a.dmarc_quarantine);
+        action("spam_reject", a.spam_reject);
+    }
+    return policy;
+}
+
 }  // namespace
 
 Behaviour parse_behaviour(const nlohmann::json& value, std::string_view source_name) {
@@ -211,7 +372,7 @@ Behaviour parse_behaviour(const nlohmann::json& value, std::string_view source_n
         value, root,
         {"name", "description", "hostname", "banner", "extensions", "max_message_size",
          "max_recipients", "require_tls", "tls", "greylist", "rate_limits", "rules", "seed",
-         "max_tracked_entries", "bare_newline", "end_of_data"});
+         "max_tracked_entries", "bare_newline", "end_of_data", "provider"});
     Behaviour behaviour;
     behaviour.name = std::string(source_name);
     if (value.contains("name"))
@@ -277,6 +438,9 @@ Behaviour parse_behaviour(const nlohmann::json& value, std::string_view source_n
     }
     if (value.contains("rate_limits")) {
         behaviour.rate_limits = parse_rate_limits(value["rate_limits"], root / "rate_limits");
+    }
+    if (value.contains("provider")) {
+        behaviour.provider = parse_provider(value["provider"], root / "provider");
     }
     if (value.contains("seed")) {
         behaviour.seed = detail::get_unsigned(value["seed"], root / "seed", 0,

@@ -87,6 +87,7 @@ json message_summary_json(const CapturedMessage& m) {
             {"size", m.size},
             {"tls", tls_json(m.tls)},
             {"auth", auth_verdicts_json(m.auth_verdicts)},
+            {"placement", auth_verdicts_json(m.placement)},
             {"host", m.host},
             {"session_id", m.session_id},
             {"queue_id", m.queue_id},

@@ -37,6 +37,7 @@ struct RawLocation {
 };
 
 inline constexpr std::string_view no_auth_verdicts = "null";
+inline constexpr std::string_view no_placement = "null";
 
 struct CapturedMessage {
     std::uint64_t id = 0;  // assigned by the store, from 1, never reused
@@ -60,6 +61,10 @@ struct CapturedMessage {
     // Authentication verdicts as a serialized JSON value, e.g. {"spf":"pass","dkim":"pass"};
     // opaque to the store, filled by the shell. "null" when not checked.
     std::string auth_verdicts{no_auth_verdicts};
+    // Where the host filed it (issue 13), a serialized JSON value like auth_verdicts:
+    // {"provider","placement","reason","spam":{"score","threshold","rules"},"list_unsubscribe",
+    // "one_click"}. "null" when the host has neither a provider policy nor spamd.
+    std::string placement{no_placement};
     HeaderSummary headers;  // filled by the store from the raw content
     RawLocation raw;        // filled by the store
 };

@@ -29,6 +29,7 @@ enum Field : std::size_t {
     date,
     tracking_id,
     notify_flags,  // one byte per recipient
+    placement,
     field_count
 };
 
@@ -63,7 +64,7 @@ SystemTime from_unix_us(std::int64_t us) {
         std::chrono::duration_cast<SystemTime::duration>(std::chrono::microseconds(us)));
 }
 
-static_assert(field_count == 20, "recipients_begin in the header must follow the fixed fields");
+static_assert(field_count == 21, "recipients_begin in the header must follow the fixed fields");
 
 CompactMessage::CompactMessage(const CapturedMessage& m)
     : id(m.id),
@@ -101,6 +102,9 @@ CompactMessage::CompactMessage(const CapturedMessage& m)
                                     ? std::string_view()
                                     : std::string_view(m.auth_verdicts);
 
+    std::string_view placement_text =
+        m.placement == no_placement ? std::string_view() : std::string_view(m.placement);
+
     std::vector<std::string_view> fields{m.session_id,
                                          m.queue_id,
                                          m.host,
@@ -120,7 +124,8 @@ CompactMessage::CompactMessage(const CapturedMessage& m)
                                          m.headers.message_id,
                                          m.headers.date,
                                          m.headers.tracking_id,
-                                         notify};
+                                         notify,
+                                         placement_text};
     fields.reserve(field_count + per_recipient * m.recipients.size());
     for (const CapturedRecipient& r : m.recipients) {
         fields.push_back(r.address);
@@ -195,6 +200,7 @@ CapturedMessage CompactMessage::unpack() const {
                   .eod_lookalikes = eod_lookalikes_};
     m.auth_verdicts =
         f[auth_verdicts].empty() ? std::string(no_auth_verdicts) : std::string(f[auth_verdicts]);
+    m.placement = f[placement].empty() ? std::string(no_placement) : std::string(f[placement]);
     m.headers = {.subject = std::string(f[Field::subject]),
                  .from = std::string(f[header_from]),
                  .to = std::string(f[header_to]),

@@ -42,7 +42,7 @@ class CompactMessage {
     std::size_t heap_bytes() const { return text_.heap_bytes(); }
 
   private:
-    static constexpr std::size_t recipients_begin = 20;
+    static constexpr std::size_t recipients_begin = 21;
     static constexpr std::size_t per_recipient = 3;
 
     std::int64_t connected_us_ = 0;

@@ -1,5 +1,6 @@
 #include "fake-mx/receiver/fake_mx.hpp"
 
+#include <array>
 #include <atomic>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -13,9 +14,14 @@
 
 #include "fake-mx/api/api_server.hpp"
 #include "fake-mx/behaviour/behaviour_engine.hpp"
+#include "fake-mx/capture/capture_json.hpp"
 #include "fake-mx/capture/storing_transcript_observer.hpp"
+#include "fake-mx/placement/model/list_unsubscribe.hpp"
+#include "fake-mx/placement/model/provider_policy.hpp"
 #include "harness/dns/resolver.hpp"
 #include "harness/exec/worker_pool.hpp"
+#include "harness/net/bounded_lru.hpp"
+#include "harness/net/ip_range.hpp"
 #include "harness/net/tls.hpp"
 #include "probes/auth/async/judge_async.hpp"
 #include "probes/auth/verdict_format.hpp"
@@ -69,9 +75,98 @@ struct HostCounters {
     std::atomic<std::uint64_t> rejected_messages{0};  // a negative reply at end of data
     std::atomic<std::uint64_t> disconnects{0};        // behaviour dropped or closed
     std::atomic<std::uint64_t> judged{0};
+    // Placements of the messages judged at end of data, indexed by placement::Placement.
+    std::array<std::atomic<std::uint64_t>, 4> placements{};
     std::mutex mutex;
     std::map<std::string, std::uint64_t> behaviour_replies;  // "rcpt 451" -> count
 };
+
+// Forward-confirmed reverse DNS results per client IP. Only answers are kept (a DNS failure
+// is asked again next time); bounded like the behaviour tables, as every client is a new key.
+class FcrdnsCache {
+  public:
+    using Clock = std::chrono::steady_clock;
+    // Long enough that a sender's burst costs one lookup, short enough that a fixed PTR is
+    // seen within a test run's pause.
+    static constexpr std::chrono::seconds keep_for{300};
+
+    explicit FcrdnsCache(std::size_t capacity) : entries_(capacity) {}
+
+    std::optional<bool> find(const std::string& ip, Clock::time_point now) {
+        std::lock_guard lock(mutex_);
+        const Entry* entry = entries_.find(ip);
+        if (entry == nullptr || now >= entry->expires) return std::nullopt;
+        return entry->confirmed;
+    }
+    void store(const std::string& ip, bool confirmed, Clock::time_point now) {
+        std::lock_guard lock(mutex_);
+        entries_.get_or_insert(ip, Entry{}) = Entry{confirmed, now + keep_for};
+    }
+
+  private:
+    struct Entry {
+        bool confirmed = false;
+        Clock::time_point expires{};
+    };
+    std::mutex mutex_;
+    net::BoundedLru<Entry> entries_;
+};
+
+// A PTR with more names than this is not a mail server's (and each name costs a lookup).
+constexpr std::size_t max_ptr_names = 5;
+
+bool temporary(dns::Status status) {
+    return status == dns::Status::servfail || status == dns::Status::timeout ||
+           status == dns::Status::refused;
+}
+
+// Forward-confirmed reverse DNS (FCrDNS, RFC 8601 2.7.3 "iprev"): a PTR name of `ip` whose
+// A/AAAA records include `ip`. nullopt: DNS failed, so nobody can tell.
+asio::awaitable<std::optional<bool>> forward_confirmed(dns::Resolver& resolver,
+                                                       const std::string& ip) {
+    auto address = net::parse_ip(ip);
+    if (!address) co_return false;
+    auto names = co_await resolver.ptr(ip);
+    if (temporary(names.status)) co_return std::nullopt;
+    bool unknown = false;
+    for (std::size_t i = 0; i < names.values.size() && i < max_ptr_names; ++i) {
+        // Not `v4 ? co_await a() : co_await aaaa()`: GCC 12 destroys the unevaluated arm's
+        // result at the end of the full expression (a double free).
+        dns::LookupResult<std::string> forward;
+        if (address->v4) {
+            forward = co_await resolver.a(names.values[i]);
+        } else {
+            forward = co_await resolver.aaaa(names.values[i]);
+        }
+        if (temporary(forward.status)) unknown = true;
+        for (const std::string& value : forward.values) {
+            auto resolved = net::parse_ip(value);
+            if (resolved && resolved->bytes == address->bytes) co_return true;
+        }
+    }
+    if (unknown) co_return std::nullopt;
+    co_return false;
+}
+
+// The capture's placement text: compact JSON, like the verdicts beside it.
+std::string placement_json(const PlacementSummary& summary) {
+    nlohmann::json spam = nullptr;
+    if (summary.spam != nullptr && summary.spam->scored) {
+        spam = {{"score", summary.spam->score},
+                {"threshold", summary.spam->threshold},
+                {"rules", summary.spam->rules}};
+    } else if (summary.spam != nullptr && !summary.spam->error.empty()) {
+        spam = {{"error", summary.spam->error}};
+    }
+    nlohmann::json out = {{"provider", summary.provider.empty() ? nlohmann::json(nullptr)
+                                                                : nlohmann::json(summary.provider)},
+                          {"placement", placement::to_string(summary.placement)},
+                          {"reason", summary.reason},
+                          {"spam", std::move(spam)},
+                          {"list_unsubscribe", summary.list_unsubscribe},
+                          {"one_click", summary.one_click}};
+    return capture::dump_json(out);
+}
 
 }  // namespace
 
@@ -84,18 +179,32 @@ struct Host {
     BehaviourEngine engine;
     std::unique_ptr<net::SmtpServer> server;
     HostCounters counters;
+    // The behaviour's provider policy, if any, and what it needs per client.
+    std::optional<placement::ProviderJudge> provider;
+    bool needs_fcrdns = false;
+    std::optional<FcrdnsCache> fcrdns_cache;
 
     Host(World& o, std::string n, Behaviour behaviour)
-        : owner(o), name(std::move(n)), engine(std::move(behaviour)) {}
+        : owner(o), name(std::move(n)), engine(std::move(behaviour)) {
+        const Behaviour& b = engine.behaviour();
+        if (b.provider) {
+            provider.emplace(*b.provider, b.max_tracked_entries);
+            needs_fcrdns = b.provider->all.fcrdns || b.provider->bulk.fcrdns;
+            if (needs_fcrdns) fcrdns_cache.emplace(b.max_tracked_entries);
+        }
+    }
 
     asio::awaitable<smtp::Decision> decide(net::DecisionContext& context);
     asio::awaitable<void> capture(smtp::ReceivedMessage&& message,
                                   const smtp::ConnectionInfo& connection, const net::TlsInfo& tls,
                                   SystemClock::time_point connected_at,
-                                  const auth::Verdicts* verdicts, const AuthSummary* summary);
+                                  const auth::Verdicts* verdicts, const AuthSummary* summary,
+                                  const PlacementSummary& placement, std::string placement_text);
     // Tells the observer of a refusal or a drop (recipients as ReceiverEvent says).
-    void notify_refusal(const net::DecisionContext& context, const smtp::Decision& decision);
+    void notify_refusal(const net::DecisionContext& context, const smtp::Decision& decision,
+                        const PlacementSummary* placement = nullptr);
     asio::awaitable<std::optional<auth::Verdicts>> judge(smtp::ServerSession& session);
+    asio::awaitable<std::optional<bool>> fcrdns(const std::string& client_ip);
 };
 
 // Everything the hosts share: configuration, the store, the API, the resolvers.
@@ -159,10 +268,20 @@ asio::awaitable<std::optional<auth::Verdicts>> Host::judge(smtp::ServerSession& 
     co_return verdicts;
 }
 
+asio::awaitable<std::optional<bool>> Host::fcrdns(const std::string& client_ip) {
+    const auto now = SteadyClock::now();
+    if (auto cached = fcrdns_cache->find(client_ip, now)) co_return cached;
+    auto executor = co_await asio::this_coro::executor;
+    std::optional<bool> confirmed = co_await forward_confirmed(owner.resolver(executor), client_ip);
+    if (confirmed) fcrdns_cache->store(client_ip, *confirmed, now);
+    co_return confirmed;
+}
+
 asio::awaitable<void> Host::capture(smtp::ReceivedMessage&& message,
                                     const smtp::ConnectionInfo& connection, const net::TlsInfo& tls,
                                     SystemClock::time_point connected_at,
-                                    const auth::Verdicts* verdicts, const AuthSummary* summary) {
+                                    const auth::Verdicts* verdicts, const AuthSummary* summary,
+                                    const PlacementSummary& placement, std::string placement_text) {
     capture::Reception reception;
     reception.session_id = connection.session_id;
     reception.host = name;
@@ -185,6 +304,7 @@ asio::awaitable<void> Host::capture(smtp::ReceivedMessage&& message,
     }
     capture::CapturedMessage captured = capture::from_received(message, reception);
     captured.size = message.size;
+    captured.placement = std::move(placement_text);
     if (owner.config.observer) {
         std::vector<std::string> recipients;
         recipients.reserve(captured.recipients.size());
@@ -200,6 +320,7 @@ asio::awaitable<void> Host::capture(smtp::ReceivedMessage&& message,
         event.content = std::string_view(raw).substr(added_prefix);
         event.tls = &reception.tls;
         event.auth = summary;
+        event.placement = &placement;
         owner.config.observer(event);
     }
     capture::MaildirWrite written;
@@ -234,6 +355,12 @@ asio::awaitable<smtp::Decision> Host::decide(net::DecisionContext& context) {
                 AuthSummary{auth_facts.spf, auth_facts.dkim, auth_facts.dmarc, auth_facts.arc};
         }
     }
+    // Spam scoring before the decision, so that rules and the provider policy can use it.
+    placement::SpamScore spam;
+    const bool scored = context.phase == smtp::Phase::data_end && owner.config.spamd;
+    if (scored) {
+        spam = co_await placement::score_with_spamd(*owner.config.spamd, session.message().content);
+    }
 
     // data_end is always decided (for the capture) but the engine may not care about it.
     Outcome outcome;
@@ -262,6 +389,39 @@ asio::awaitable<smtp::Decision> Host::decide(net::DecisionContext& context) {
         facts.tls = session.tls_active();
         facts.auth = verdicts ? &auth_facts : nullptr;
         outcome = engine.decide(facts, now);
+    }
+
+    // Placement at end of data: a rule that replied (or dropped) decided it; otherwise the
+    // provider policy, or spamd's score alone. A rule with "accept" does not exempt a message
+    // from the policy (the engine's outcome cannot tell it from no rule at all).
+    placement::PolicyDecision placed;
+    placement::ListUnsubscribe list_unsubscribe;
+    placement::MessageFacts policy_facts;
+    const bool rule_decided = outcome.reply || outcome.disconnect != Disconnect::none;
+    if (context.phase == smtp::Phase::data_end) {
+        if (provider) {
+            list_unsubscribe = placement::read_list_unsubscribe(session.message().content);
+            policy_facts.auth = placement::AuthWords{auth_facts.spf, auth_facts.dkim,
+                                                     auth_facts.dmarc, auth_facts.dmarc_policy};
+            if (verdicts) policy_facts.from_domain = verdicts->dmarc.domain;
+            policy_facts.client_ip = client_ip;
+            policy_facts.tls = session.tls_active();
+            policy_facts.list_unsubscribe = &list_unsubscribe;
+            policy_facts.spam = scored ? &spam : nullptr;
+        }
+        if (rule_decided) {
+            placed.reason = "behaviour: " + outcome.rule;
+        } else if (provider) {
+            if (needs_fcrdns) policy_facts.fcrdns = co_await fcrdns(client_ip);
+            placed = provider->judge(policy_facts, now);
+            if (placed.reply) {
+                outcome.reply = placed.reply;
+                // 421 announces the close (RFC 5321 3.8), as Gmail's 4.7.28 does.
+                if (placed.reply->code == 421) outcome.disconnect = Disconnect::after_reply;
+            }
+        } else {
+            placed = placement::default_placement(scored ? &spam : nullptr);
+        }
     }
 
     if (outcome.delay.count() > 0) {
@@ -304,14 +464,33 @@ asio::awaitable<smtp::Decision> Host::decide(net::DecisionContext& context) {
             decision.reply = smtp::Reply{421, "4.3.2", {"message limit reached, closing"}};
             decision.disconnect = true;
         }
+        if (!accepted) {
+            placed.placement = decision.reply && decision.reply->transient()
+                                   ? placement::Placement::deferred
+                                   : placement::Placement::rejected;
+            if (placed.reason.empty()) placed.reason = "accept limit reached";
+        }
+        PlacementSummary summary;
+        if (provider) summary.provider = provider->policy().provider;
+        summary.placement = placed.placement;
+        summary.reason = placed.reason;
+        summary.spam = scored ? &spam : nullptr;
+        summary.list_unsubscribe = list_unsubscribe.present;
+        summary.one_click = list_unsubscribe.one_click();
+        summary.from_domain = policy_facts.from_domain;
+        ++counters.placements[static_cast<std::size_t>(placed.placement)];
         if (accepted) {
             engine.message_accepted(client_ip, now);
+            if (provider) provider->message_accepted(policy_facts, now);
+            // Hosts without a policy or spamd keep the capture as before: no placement text.
+            std::string text =
+                provider || scored ? placement_json(summary) : std::string(capture::no_placement);
             co_await capture(session.take_message(), session.connection(), context.tls,
                              context.connected_at, verdicts ? &*verdicts : nullptr,
-                             verdicts ? &auth_summary : nullptr);
+                             verdicts ? &auth_summary : nullptr, summary, std::move(text));
         } else {
             ++counters.rejected_messages;
-            notify_refusal(context, decision);
+            notify_refusal(context, decision, &summary);
         }
     } else if (decision.silent || (decision.reply && !decision.reply->positive())) {
         notify_refusal(context, decision);
@@ -319,7 +498,8 @@ asio::awaitable<smtp::Decision> Host::decide(net::DecisionContext& context) {
     co_return decision;
 }
 
-void Host::notify_refusal(const net::DecisionContext& context, const smtp::Decision& decision) {
+void Host::notify_refusal(const net::DecisionContext& context, const smtp::Decision& decision,
+                          const PlacementSummary* placement) {
     if (!owner.config.observer) return;
     const smtp::ServerSession& session = context.session;
     std::vector<std::string> recipients;
@@ -339,6 +519,7 @@ void Host::notify_refusal(const net::DecisionContext& context, const smtp::Decis
     event.code = decision.silent || !decision.reply ? 0 : decision.reply->code;
     event.mail_from = mail_from;
     event.recipients = recipients;
+    event.placement = placement;
     owner.config.observer(event);
 }
 
@@ -354,6 +535,12 @@ nlohmann::json World::stats() const {
                 replies[key] = count;
         }
         auto tables = host->engine.table_sizes();
+        nlohmann::json placements = nlohmann::json::object();
+        for (auto kind : {placement::Placement::inbox, placement::Placement::spam,
+                          placement::Placement::rejected, placement::Placement::deferred}) {
+            placements[std::string(placement::to_string(kind))] =
+                host->counters.placements[static_cast<std::size_t>(kind)].load();
+        }
         host_list.push_back({
             {"host", host->name},
             {"port", host->server->port()},
@@ -372,6 +559,7 @@ nlohmann::json World::stats() const {
             {"tls_failures", s.tls_failures.load()},
             {"greylist_entries", tables.greylist},
             {"tracked_clients", tables.clients},
+            {"placement", std::move(placements)},
         });
     }
     out["hosts"] = std::move(host_list);
@@ -405,6 +593,13 @@ FakeMx::FakeMx(FakeMxConfig config) {
 
     for (const auto& host_config : impl.config.hosts) {
         const Behaviour& behaviour = host_config.behaviour;
+        if (behaviour.provider && !impl.config.auth_dns) {
+            // Every provider requirement reads verdicts or DNS: without them each message would
+            // be refused as unauthenticated, which is no model of the provider at all.
+            throw FakeMxError("host " + host_config.name + ": behaviour " + behaviour.name +
+                              " models provider " + behaviour.provider->provider +
+                              ", which needs DNS for verdicts (--dns / auth_dns)");
+        }
         auto host = std::make_unique<Host>(impl, host_config.name, behaviour);
         net::SmtpServerConfig server;
         server.listeners = {net::ListenerConfig{host_config.address, host_config.port, false}};

@@ -14,8 +14,8 @@ using namespace relaylab::fakemx::test;
 
 TEST_CASE("every shipped preset is embedded and parses", "[parse][presets]") {
     auto names = preset_names();
-    std::vector<std::string> want{"accept-all", "flaky", "greylist",    "rate-limited",
-                                  "reject-all", "slow",  "tls-required"};
+    std::vector<std::string> want{"accept-all",   "flaky",      "gmail", "greylist",     "outlook",
+                                  "rate-limited", "reject-all", "slow",  "tls-required", "yahoo"};
     CHECK(names == want);
     for (const auto& name : names) {
         INFO("preset " << name);
