@@ -43,7 +43,8 @@ const CommandSpec& spec() {
             ")\nserves the captured mail, transcripts, stats and /metrics.\n"
             "--mta-sts serves MTA-STS policies over HTTPS (certificates from the test CA of\n"
             "--tls-ca-dir) for `relaylab probe --checks mta-sts --ca DIR/ca.pem`.\n"
-            "Presets: accept-all, greylist, rate-limited, flaky, tls-required, reject-all, slow.\n"
+            "Presets: accept-all, greylist, rate-limited, flaky, tls-required, reject-all, slow,\n"
+            "gmail, yahoo, outlook (provider policies: they need --dns).\n"
             "Prints one 'NAME listening on ADDR:PORT' line per host and 'api listening on URL',\n"
             "then runs until SIGINT/SIGTERM, --count messages or --duration seconds.",
         .options =
