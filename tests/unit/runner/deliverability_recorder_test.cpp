@@ -6,6 +6,7 @@
 #include <catch2/catch.hpp>
 
 #include "harness/runner/recorder.hpp"
+#include "reports/expectation.hpp"
 
 using namespace relaylab;
 using namespace relaylab::runner;
@@ -258,4 +259,42 @@ TEST_CASE("quotas: relay refusals plus receivers' volume deferrals", "[runner][d
     CHECK(quotas["receiver_deferred"] == 1);
     CHECK(quotas["relay_refused"] == 3);
     CHECK(h.report()["quotas"]["relay_refused"].is_null());
+}
+
+TEST_CASE("expectations read the deliverability section", "[runner][deliverability]") {
+    Harness h;
+    for (std::uint64_t n = 1; n <= 4; ++n)
+        h.judged(n, {"u" + std::to_string(n) + "@gmail.test"},
+                 {.where = n == 4 ? placement::Placement::spam : placement::Placement::inbox,
+                  .list_unsubscribe = true,
+                  .one_click = true});
+    DeliverabilityInputs inputs;
+    inputs.relay_engagement = {{"tracking", {{"unique_opens", 1}, {"unique_clicks", 0}}}};
+    inputs.truth = placement::EngagementTruth{};
+    inputs.truth->messages = 4;
+    nlohmann::json report = {{"deliverability", h.report(inputs)}};
+    struct Case {
+        const char* text;
+        bool passes;
+    };
+    auto c = GENERATE(Case{"deliverability.placement[gmail].inbox == 3", true},
+                      Case{"deliverability.placement[gmail].spam / "
+                           "deliverability.engagement.delivered <= 0.25",
+                           true},
+                      // A provider that got nothing reads 0, like domains[x].
+                      Case{"deliverability.placement[yahoo].inbox == 0", true},
+                      // ... but a misspelled field does not.
+                      Case{"deliverability.placement[gmail].inbx == 0", false},
+                      Case{"deliverability.engagement.open_rate == 0.25", true},
+                      Case{"deliverability.unsubscribe.sent_after_unsubscribe == 0", true},
+                      Case{"deliverability.unsubscribe.one_click >= 4", true},
+                      // Not measured (null) fails rather than passing as 0.
+                      Case{"deliverability.spam.mean_score < 5", false});
+    INFO(c.text);
+    std::string error;
+    auto expectation = reports::parse_expectation(c.text, &error);
+    REQUIRE(expectation);
+    auto result = reports::evaluate(*expectation, report);
+    INFO(result.actual);
+    CHECK(result.passed == c.passes);
 }
