@@ -14,12 +14,13 @@ namespace {
 
 // report.json's top-level keys (reports/examples/report.json): a path must start with one, so
 // "total.lost" is refused when the scenario is read, not reported as a failure after the run.
-constexpr std::array<std::string_view, 20> report_keys = {
-    "schema",     "relaylab_version", "scenario",   "run_id",
-    "started_at", "duration_s",       "relay",      "traffic",
-    "totals",     "throughput",       "latency_ms", "domains",
-    "replies",    "failures",         "auth",       "tls",
-    "world",      "expectations",     "passed",     "error"};
+constexpr std::array<std::string_view, 21> report_keys = {
+    "schema",        "relaylab_version", "scenario",   "run_id",
+    "started_at",    "duration_s",       "relay",      "traffic",
+    "totals",        "throughput",       "latency_ms", "domains",
+    "replies",       "failures",         "auth",       "tls",
+    "world",         "expectations",     "passed",     "error",
+    "deliverability"};  // optional (issue 13): a path into it fails when it is absent
 
 // Enough of a bad token to recognise it in a message.
 constexpr std::size_t max_shown_token = 20;

@@ -16,7 +16,7 @@ namespace {
 // "latency_ms.submit.p95") and fails the expectation rather than passing as 0.
 // "*" matches any key or selector, "[]" any selector.
 using Pattern = std::initializer_list<std::string_view>;
-const std::array<Pattern, 16> count_fields = {{
+const std::array<Pattern, 20> count_fields = {{
     {"auth", "spf", "*"},
     {"auth", "dkim", "*"},
     {"auth", "dmarc", "*"},
@@ -33,6 +33,11 @@ const std::array<Pattern, 16> count_fields = {{
     {"domains", "[]", "deferred"},
     {"domains", "[]", "bounced"},
     {"domains", "[]", "attempts"},
+    // deliverability.placement[yahoo].spam when no mail went to yahoo (issue 13).
+    {"deliverability", "placement", "*", "inbox"},
+    {"deliverability", "placement", "*", "spam"},
+    {"deliverability", "placement", "*", "rejected"},
+    {"deliverability", "placement", "*", "deferred"},
 }};
 
 bool is_count_field(const std::vector<PathStep>& path) {

@@ -15,9 +15,16 @@ struct NavEntry {
     std::string_view name;
 };
 constexpr NavEntry navigation[] = {
-    {"top", "relaylab"},          {"summary", "Summary"},     {"expectations", "Expectations"},
-    {"throughput", "Throughput"}, {"latency", "Latency"},     {"domains", "Domains"},
-    {"replies", "Replies"},       {"auth", "Authentication"}, {"tls", "TLS"},
+    {"top", "relaylab"},
+    {"summary", "Summary"},
+    {"expectations", "Expectations"},
+    {"throughput", "Throughput"},
+    {"latency", "Latency"},
+    {"domains", "Domains"},
+    {"replies", "Replies"},
+    {"auth", "Authentication"},
+    {"tls", "TLS"},
+    {"deliverability", "Deliverability"},
     {"world", "World"},
 };
 
@@ -34,6 +41,7 @@ std::string render_html_sections(const nlohmann::json& report) {
     out += html::replies_section(report);
     out += html::auth_section(report);
     out += html::tls_section(report);
+    out += html::deliverability_section(report);
     out += html::world_section(report);
     return out;
 }
@@ -44,6 +52,10 @@ std::string render_html(const nlohmann::json& report) {
     std::string out = html::page_start("relaylab report: " + name);
     out += "<nav class=\"toc\" aria-label=\"Sections\"><ul>";
     for (const NavEntry& entry : navigation) {
+        // Only reports with the section link to it (old reports render as they did).
+        if (entry.anchor == "deliverability" &&
+            json_view::object_at(report, {"deliverability"}) == nullptr)
+            continue;
         out += "<li><a href=\"#";
         out += entry.anchor;
         out += "\">";

@@ -25,6 +25,8 @@ std::string replies_section(const nlohmann::json& report);       // html_deliver
 std::string auth_section(const nlohmann::json& report);          // html_delivery_sections.cpp
 std::string tls_section(const nlohmann::json& report);           // html_delivery_sections.cpp
 std::string world_section(const nlohmann::json& report);         // html_world_section.cpp
+// Empty when the report has no `deliverability` (html_deliverability_section.cpp).
+std::string deliverability_section(const nlohmann::json& report);
 
 // The page around the content: doctype, head with the stylesheet and a Content-Security-Policy
 // that forbids every fetch, the <body> opening. `title` is escaped.

@@ -96,6 +96,59 @@ bool append_filler(std::string& out, std::size_t octets) {
     return true;
 }
 
+bool is_7bit_text(std::string_view text) {
+    std::size_t line = 0;
+    for (std::size_t k = 0; k < text.size(); ++k) {
+        auto c = static_cast<unsigned char>(text[k]);
+        if (c == '\r') {
+            if (k + 1 >= text.size() || text[k + 1] != '\n') return false;
+            ++k;
+            line = 0;
+            continue;
+        }
+        if (c == 0 || c >= 0x80 || c == '\n') return false;
+        if (++line > max_header_line_octets) return false;
+    }
+    return true;
+}
+
+std::string encode_quoted_printable(std::string_view text) {
+    static constexpr char hex[] = "0123456789ABCDEF";
+    std::string out;
+    out.reserve(text.size() + text.size() / 8 + 4);
+    std::size_t column = 0;
+    // Room for "=XX" and the soft break's '=' keeps every line within 76 characters.
+    auto put = [&](std::string_view piece) {
+        if (column + piece.size() > quoted_printable_line_chars - 1) {
+            out += "=\r\n";
+            column = 0;
+        }
+        out += piece;
+        column += piece.size();
+    };
+    for (std::size_t k = 0; k < text.size(); ++k) {
+        auto c = static_cast<unsigned char>(text[k]);
+        if (c == '\r' && k + 1 < text.size() && text[k + 1] == '\n') {
+            out += "\r\n";
+            column = 0;
+            ++k;
+            continue;
+        }
+        bool line_end = k + 1 == text.size() || text.substr(k + 1).starts_with("\r\n");
+        bool literal = (c >= 33 && c <= 126 && c != '=') || ((c == ' ' || c == '\t') && !line_end);
+        // A '.' first on a line is literal: SMTP's dot-stuffing takes care of it.
+        if (literal) {
+            char one = static_cast<char>(c);
+            put(std::string_view(&one, 1));
+        } else {
+            char escaped[3] = {'=', hex[c >> 4], hex[c & 0xf]};
+            put(std::string_view(escaped, 3));
+        }
+    }
+    if (!out.empty() && !out.ends_with("\r\n")) out += "=\r\n";
+    return out;
+}
+
 void widen_mime_version(std::string& message, std::size_t mime_version_at) {
     constexpr std::string_view name = "MIME-Version:";
     message.insert(mime_version_at + name.size(), 1, ' ');

@@ -45,6 +45,18 @@ void append_common_headers(std::string& out, const CommonHeaders& fields);
 // and returns false (the caller finds the octet a place, e.g. folding white space in a header).
 bool append_filler(std::string& out, std::size_t octets);
 
+// RFC 2045 6.7 rule 5: encoded lines of at most 76 characters (a soft break's '=' included).
+constexpr std::size_t quoted_printable_line_chars = 76;
+
+// True when `text` can go as Content-Transfer-Encoding 7bit (RFC 2045 2.7): octets 1 to 127, CR
+// and LF only as CRLF pairs, lines of at most 998 octets.
+bool is_7bit_text(std::string_view text);
+// Quoted-printable (RFC 2045 6.7) of text whose line breaks are CRLF: those stay line breaks,
+// '=' and octets outside 33..126 become =XX, a space or tab before a line end is encoded
+// (transports may strip trailing white space), long lines get soft breaks. The result is
+// 7-bit, ends in CRLF unless empty, and has no line over 76 characters.
+std::string encode_quoted_printable(std::string_view text);
+
 // Where a message whose body is one octet short puts it: a second space after "MIME-Version:"
 // at `mime_version_at` (folding white space, RFC 5322 3.2.2), which changes no meaning.
 void widen_mime_version(std::string& message, std::size_t mime_version_at);

@@ -18,6 +18,8 @@ namespace {
 
 // RFC 2045 6.8: base64 lines of at most 76 characters.
 constexpr std::size_t base64_line_chars = 76;
+constexpr std::string_view mixed_boundary_prefix = "=_relaylab_";
+constexpr std::string_view alternative_boundary_prefix = "=_relaylab_alt_";
 
 std::vector<double> cumulative_weights(const std::vector<WeightedAddress>& list) {
     double total = 0;
@@ -76,6 +78,23 @@ bool append_text_part(std::string& out, std::string_view text, std::size_t budge
     return true;
 }
 
+// The HTML alternative: as it is when 7bit can carry it, else quoted-printable (8-bit text or
+// lines over 998 octets). UTF-8 is what HTML templates are written in; us-ascii when it is all
+// ASCII.
+void append_html_part(std::string& out, const std::string& html) {
+    bool ascii = std::all_of(html.begin(), html.end(),
+                             [](char c) { return static_cast<unsigned char>(c) < 0x80; });
+    out += "Content-Type: text/html; charset=";
+    out += ascii ? "us-ascii" : "utf-8";
+    if (is_7bit_text(html)) {
+        out += "\r\nContent-Transfer-Encoding: 7bit\r\n\r\n";
+        out += html;
+    } else {
+        out += "\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n";
+        out += encode_quoted_printable(html);
+    }
+}
+
 void add_subaddress(std::string& address, std::uint64_t r) {
     auto at = address.rfind('@');
     if (at == std::string::npos) at = address.size();
@@ -94,6 +113,7 @@ ScenarioMessageFactory::ScenarioMessageFactory(TrafficModel model, DateSource da
     from_cumulative_ = cumulative_weights(model_.from);
     to_cumulative_ = cumulative_weights(model_.to);
     body_ = crlf_lines(model_.message.body);
+    html_ = crlf_lines(model_.message.html);
 }
 
 std::size_t ScenarioMessageFactory::pick(const std::vector<double>& cumulative, DrawPurpose purpose,
@@ -163,16 +183,19 @@ std::size_t ScenarioMessageFactory::drawn_size(std::uint64_t n) const {
     return size.bytes;
 }
 
-std::string ScenarioMessageFactory::boundary(std::uint64_t n, std::string_view text) const {
-    // "=_" never occurs in base64 or the filler; the text and the file names are the user's,
-    // so checked (RFC 2046 5.1.1: the delimiter must not occur in any part).
+std::string ScenarioMessageFactory::boundary(std::uint64_t n, std::string_view prefix,
+                                             std::string_view text, std::string_view html) const {
+    // "=_" never occurs in base64, quoted-printable or the filler; the text, the HTML and the
+    // file names are the user's, so checked (RFC 2046 5.1.1: the delimiter must not occur in
+    // any part).
     static constexpr char hex[] = "0123456789abcdef";
     std::uint64_t bits = counter_hash(model_.seed, DrawPurpose::mime_boundary, n);
-    std::string out = "=_relaylab_";
+    std::string out(prefix);
     for (int shift = 60; shift >= 0; shift -= 4)
         out += hex[(bits >> shift) & 0xf];
     auto occurs = [&](const std::string& delimiter) {
         if (text.find(delimiter) != std::string_view::npos) return true;
+        if (html.find(delimiter) != std::string_view::npos) return true;
         return std::any_of(model_.message.attachments.begin(), model_.message.attachments.end(),
                            [&](const Attachment& attachment) {
                                return attachment.filename.find(delimiter) != std::string::npos;
@@ -223,20 +246,37 @@ std::shared_ptr<const std::string> ScenarioMessageFactory::content(
     std::size_t mime_version_at = out.size();
     out += "MIME-Version: 1.0\r\n";
 
-    // What follows the text part (multipart only): the attachments and the close delimiter.
-    // The text's last CRLF doubles as the CRLF before each delimiter (RFC 2046 5.1.1).
+    // What follows the text part (multipart only): the HTML alternative, the attachments and
+    // the close delimiters. The text's last CRLF doubles as the CRLF before each delimiter
+    // (RFC 2046 5.1.1).
+    std::string html;
+    if (!model.html.empty()) html = expand_placeholders(html_, {n});
     std::string tail;
-    if (model.attachments.empty()) {
+    std::string mixed;
+    if (!model.attachments.empty()) {
+        mixed = "--" + boundary(n, mixed_boundary_prefix, text, html);
+        out += "Content-Type: multipart/mixed; boundary=\"" + mixed.substr(2) + "\"\r\n\r\n";
+        out += mixed + "\r\n";
+    }
+    if (html.empty()) {
         out += "Content-Type: text/plain; charset=us-ascii\r\n\r\n";
     } else {
-        std::string mark = "--" + boundary(n, text);
-        out += "Content-Type: multipart/mixed; boundary=\"" + mark.substr(2) + "\"\r\n\r\n";
-        out += mark + "\r\nContent-Type: text/plain; charset=us-ascii\r\n\r\n";
+        // The mixed and alternative delimiters differ before either ends ("alt_" is no hex),
+        // so neither is a prefix of the other's lines.
+        std::string alternative = "--" + boundary(n, alternative_boundary_prefix, text, html);
+        out += "Content-Type: multipart/alternative; boundary=\"" + alternative.substr(2) +
+               "\"\r\n\r\n";
+        out += alternative + "\r\nContent-Type: text/plain; charset=us-ascii\r\n\r\n";
+        tail += alternative + "\r\n";
+        append_html_part(tail, html);
+        tail += alternative + "--\r\n";
+    }
+    if (!mixed.empty()) {
         for (std::size_t k = 0; k < model.attachments.size(); ++k) {
-            tail += mark + "\r\n";
+            tail += mixed + "\r\n";
             tail += attachment_part(n, k);
         }
-        tail += mark + "--\r\n";
+        tail += mixed + "--\r\n";
     }
     std::size_t fixed = out.size() + tail.size();
     out.reserve(std::max(target, fixed) + 2);

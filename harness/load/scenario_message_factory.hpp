@@ -1,7 +1,8 @@
 // The messages of a scenario's traffic (traffic_model.hpp): senders and recipients picked by
 // weight from address templates, a subject and body from templates, extra header fields, a
-// size drawn from a distribution, and attachments (multipart/mixed, base64). The runner hands
-// it to the LoadGenerator, which asks for message n as it takes it.
+// size drawn from a distribution, an HTML alternative (multipart/alternative: the text padded
+// to size, then the HTML, 7bit or quoted-printable) and attachments (multipart/mixed, base64). The
+// runner hands it to the LoadGenerator, which asks for message n as it takes it.
 //
 // Every choice is drawn from (seed, n, recipient index) with counter_hash.hpp, never from a
 // shared generator: the same seed gives the same message n, byte for byte (Date aside: pass a
@@ -51,7 +52,8 @@ class ScenarioMessageFactory : public MessageFactory {
                      std::uint64_t r) const;
     std::string expand_address(const WeightedAddress& entry, std::uint64_t n,
                                std::uint64_t r) const;
-    std::string boundary(std::uint64_t n, std::string_view text) const;
+    std::string boundary(std::uint64_t n, std::string_view prefix, std::string_view text,
+                         std::string_view html) const;
     std::string attachment_part(std::uint64_t n, std::size_t index) const;
     std::shared_ptr<const std::string> content(std::uint64_t n, const std::string& from,
                                                const std::vector<std::string>& recipients,
@@ -62,6 +64,7 @@ class ScenarioMessageFactory : public MessageFactory {
     std::vector<double> from_cumulative_;  // weights summed, over the total: (0, 1]
     std::vector<double> to_cumulative_;
     std::string body_;  // message.body with CRLF line ends, ending in CRLF unless empty
+    std::string html_;  // message.html the same way
 };
 
 }  // namespace relaylab::load

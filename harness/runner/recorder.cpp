@@ -69,7 +69,10 @@ bool is_reply_code(std::string_view key) {
 
 }  // namespace
 
-Recorder::Recorder(RecorderConfig config) : config_(std::move(config)) {}
+Recorder::Recorder(RecorderConfig config)
+    : config_(std::move(config)),
+      deliverability_(config_.deliverability ? *config_.deliverability
+                                             : DeliverabilityConfig{config_.host_domains, false}) {}
 
 double Recorder::now_s() const {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - config_.start).count();
@@ -106,7 +109,13 @@ void Recorder::on_submission(const load::MessageEvent& event) {
         case load::EventKind::accepted: {
             ++counts_.accepted;
             timeline_.add(at, TimelineSeries::accepted);
-            if (state) state->flags |= flag_accepted;
+            if (state) {
+                state->flags |= flag_accepted;
+                auto began =
+                    event.started == load::Clock::time_point() ? event.ended : event.started;
+                deliverability_.on_submission_accepted(
+                    event.number, std::chrono::duration<double>(began - config_.start).count());
+            }
             auto from = config_.open_loop || event.started == load::Clock::time_point()
                             ? event.intended
                             : event.started;
@@ -154,6 +163,7 @@ void Recorder::on_receiver(const fakemx::ReceiverEvent& event) {
         }
         return;
     }
+    deliverability_.on_receiver(event, std::nullopt);
     // A refusal, or a drop (the client sees a lost connection: a temporary failure).
     std::string code =
         event.kind == fakemx::ReceiverEvent::Kind::dropped ? "dropped" : std::to_string(event.code);
@@ -200,6 +210,7 @@ void Recorder::on_arrival_locked(const fakemx::ReceiverEvent& event, double at) 
     }
     auto n = message_number(tracking_id_in_headers(event.content), config_.run_id);
     MessageState* state = n ? state_locked(*n) : nullptr;
+    deliverability_.on_receiver(event, state ? n : std::nullopt);
     if (state == nullptr) {
         ++foreign_arrivals_;
         return;
@@ -243,6 +254,12 @@ void Recorder::on_dsn_locked(const fakemx::ReceiverEvent& event, double at) {
         ++counts_.bounced;
         timeline_.add(at, TimelineSeries::bounced);
     }
+}
+
+nlohmann::json Recorder::deliverability(const DeliverabilityInputs& inputs) const {
+    std::lock_guard lock(mutex_);
+    if (!config_.deliverability && !deliverability_.saw_deliverability()) return nullptr;
+    return deliverability_.to_json(inputs);
 }
 
 RecorderCounts Recorder::counts() const {

@@ -23,6 +23,7 @@
 #include "fake-mx/receiver/receiver_event.hpp"
 #include "harness/load/latency_histogram.hpp"
 #include "harness/load/load_events.hpp"
+#include "harness/runner/deliverability_recorder.hpp"
 #include "harness/runner/timeline.hpp"
 
 namespace relaylab::runner {
@@ -35,6 +36,8 @@ struct RecorderConfig {
     // no recipient, so they are counted under the host's domain (or its name when it serves
     // several or none).
     std::map<std::string, std::vector<std::string>> host_domains;
+    // Set when the scenario uses deliverability features (report.json's `deliverability`).
+    std::optional<DeliverabilityConfig> deliverability;
 };
 
 // What the progress line and the drain loop need, cheaply.
@@ -67,6 +70,9 @@ class Recorder {
     // relay's queue: see finish_totals), throughput, latency_ms, domains, replies, failures,
     // auth, tls (receivers), hosts' accepted counts under "hosts_accepted".
     nlohmann::json measured(double elapsed_s) const;
+    // report.json's `deliverability` (deliverability_recorder.hpp): null when the scenario
+    // did not ask for it and no receiver modelled a provider or scored spam.
+    nlohmann::json deliverability(const DeliverabilityInputs& inputs) const;
 
   private:
     struct MessageState {
@@ -94,6 +100,9 @@ class Recorder {
 
     const RecorderConfig config_;
     mutable std::mutex mutex_;
+    // Always there (a behaviour file may model a provider the scenario does not name); its
+    // section is reported when configured or when it saw one.
+    DeliverabilityRecorder deliverability_;
     std::deque<MessageState> messages_;  // index n - 1
     RecorderCounts counts_;
     Timeline timeline_;

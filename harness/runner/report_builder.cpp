@@ -1,7 +1,9 @@
 #include "harness/runner/report_builder.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
+#include <string_view>
 
 #include "reports/expectation.hpp"
 #include "reports/report_writers.hpp"
@@ -40,7 +42,23 @@ nlohmann::json traffic_json(const load::TrafficModel& traffic) {
     return out;
 }
 
+// The fake MX presets that model a mailbox provider's policy (scenarios/behaviours/).
+constexpr std::array<std::string_view, 3> provider_presets = {"gmail", "yahoo", "outlook"};
+
 }  // namespace
+
+bool uses_deliverability(const scenario::Scenario& scenario) {
+    if (scenario.world.spam || scenario.world.recipients) return true;
+    if (scenario.relay.kind == scenario::RelayKind::builtin) {
+        const relay::RelayConfig& relay = scenario.relay.builtin;
+        if (relay.unsubscribe || relay.tracking || !relay.quotas.empty()) return true;
+    }
+    for (const auto& host : scenario.world.mx) {
+        for (auto preset : provider_presets)
+            if (host.behaviour_source == "preset " + std::string(preset)) return true;
+    }
+    return false;
+}
 
 nlohmann::json build_report(const scenario::Scenario& scenario, const RunFacts& facts,
                             const nlohmann::json& measured) {
@@ -84,6 +102,7 @@ nlohmann::json build_report(const scenario::Scenario& scenario, const RunFacts& 
         for (auto& host : world["mx"])
             host["accepted"] = hosts_accepted.value(host.value("name", ""), std::uint64_t{0});
     report["world"] = std::move(world);
+    if (!facts.deliverability.is_null()) report["deliverability"] = facts.deliverability;
     report["expectations"] = nlohmann::json::array();
     report["passed"] = false;
     report["error"] = facts.error ? nlohmann::json(*facts.error) : nlohmann::json(nullptr);

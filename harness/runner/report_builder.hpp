@@ -26,7 +26,15 @@ struct RunFacts {
     nlohmann::json submission_tls = nlohmann::json::object();  // version → connections
     nlohmann::json relay_stats;        // RunWorld::relay_stats(): the builtin relay's own counts
     std::optional<std::string> error;  // the run broke: why
+    // report.json's `deliverability` (Recorder::deliverability); null: the section is left out.
+    nlohmann::json deliverability;
 };
+
+// Whether a scenario asks for report.json's `deliverability` section: spam scoring, simulated
+// recipients, the builtin relay's unsubscribe, tracking or quotas, or a provider preset on a
+// fake MX host. (A behaviour file with a provider shows itself in the events: the recorder
+// adds the section when it sees one.)
+bool uses_deliverability(const scenario::Scenario& scenario);
 
 nlohmann::json build_report(const scenario::Scenario& scenario, const RunFacts& facts,
                             const nlohmann::json& measured);

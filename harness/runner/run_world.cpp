@@ -2,6 +2,7 @@
 
 #include <sys/stat.h>
 
+#include <atomic>
 #include <fstream>
 #include <set>
 #include <thread>
@@ -13,10 +14,12 @@
 #include "fake-mx/dns-fixture/core/fault_rules.hpp"
 #include "fake-mx/dns-fixture/core/zone.hpp"
 #include "fake-mx/dns-fixture/server.hpp"
+#include "fake-mx/placement/net/spamd_process.hpp"
 #include "fake-mx/receiver/fake_mx.hpp"
 #include "harness/log/log.hpp"
 #include "harness/relay/config/relay_config_json.hpp"
 #include "harness/relay/engine/relay_engine.hpp"
+#include "harness/runner/arrival_scan.hpp"
 #include "harness/runner/zone_builder.hpp"
 #include "probes/auth/dkim_crypto.hpp"
 
@@ -88,6 +91,12 @@ struct RunWorld::Impl {
     std::unique_ptr<dns::fixture::FixtureServer> dns_server;
     std::unique_ptr<fakemx::FakeMx> fake_mx;
     std::unique_ptr<relay::RelayEngine> relay;
+    std::unique_ptr<placement::SpamdProcess> spamd;
+    std::optional<placement::SpamdConfig> spamd_config;
+    std::unique_ptr<placement::RecipientSimulator> simulator;
+    // Read by the fake MX's io threads: set once the simulator runs, cleared before it stops.
+    std::atomic<placement::RecipientSimulator*> live_simulator{nullptr};
+    bool simulator_stopped = false;       // its truth stays readable after
     std::vector<scenario::MxHost> hosts;  // the scenario's, then the bounce catcher
     std::uint16_t mx_port = 0;
     std::vector<std::pair<std::string, std::filesystem::path>> dkim_keys;  // domain → PEM file
@@ -106,9 +115,81 @@ struct RunWorld::Impl {
     void prepare_hosts();
     void prepare_senders();
     void start_dns();
+    void start_spamd();
     void start_fake_mx();
     void start_relay();
+    void start_recipients();
+    void offer_to_recipients(const fakemx::ReceiverEvent& event);
+    void stop_recipients();
 };
+
+void RunWorld::Impl::start_spamd() {
+    if (!scenario.world.spam) return;
+    const scenario::SpamWorld& spam = *scenario.world.spam;
+    placement::SpamdConfig client;
+    client.timeout = spam.timeout;
+    if (spam.start) {
+        placement::SpamdProcessConfig config;
+        config.work_dir = work_dir / "spamd";
+        config.address = spam.address;
+        config.port = spam.port;
+        config.children = spam.children;
+        spamd = std::make_unique<placement::SpamdProcess>(std::move(config));
+        try {
+            spamd->start();
+        } catch (const std::exception& e) {
+            spamd.reset();
+            throw WorldError(std::string("spamd: ") + e.what());
+        }
+        client.address = spamd->address();
+        client.port = spamd->port();
+    } else {
+        client.address = spam.address;
+        client.port = spam.port;
+    }
+    spamd_config = client;
+}
+
+void RunWorld::Impl::start_recipients() {
+    if (!scenario.world.recipients) return;
+    placement::RecipientSimulatorConfig config;
+    config.model = *scenario.world.recipients;
+    // The unsubscribe endpoint's certificate comes from the relay's CA when it hosts one; else
+    // the run's test CA (what the fake MX and fixture hosts use) is the one to trust.
+    bool relay_unsubscribe = relay && scenario.relay.builtin.unsubscribe.has_value();
+    config.ca_file = relay_unsubscribe ? relay->unsubscribe_ca_file() : work_dir / "ca" / "ca.pem";
+    try {
+        simulator = std::make_unique<placement::RecipientSimulator>(std::move(config));
+        simulator->start();
+    } catch (const std::exception& e) {
+        simulator.reset();
+        throw WorldError(std::string("simulated recipients: ") + e.what());
+    }
+    live_simulator.store(simulator.get());
+}
+
+// On a fake MX io thread: only a copy, and offer() never blocks (a full queue counts a drop).
+void RunWorld::Impl::offer_to_recipients(const fakemx::ReceiverEvent& event) {
+    placement::RecipientSimulator* target = live_simulator.load();
+    if (target == nullptr || event.kind != fakemx::ReceiverEvent::Kind::accepted ||
+        event.placement == nullptr || event.mail_from.empty() || event.host == bounce_host_name)
+        return;
+    placement::Placement where = event.placement->placement;
+    if (where != placement::Placement::inbox && where != placement::Placement::spam) return;
+    placement::DeliveredMessage message;
+    message.message_key = std::string(tracking_id_in_headers(event.content));
+    message.provider = std::string(event.placement->provider);
+    message.placement = where;
+    message.recipients.assign(event.recipients.begin(), event.recipients.end());
+    message.content = std::string(event.content);
+    target->offer(std::move(message));
+}
+
+void RunWorld::Impl::stop_recipients() {
+    live_simulator.store(nullptr);
+    if (simulator && !simulator_stopped) simulator->stop();
+    simulator_stopped = true;
+}
 
 void RunWorld::Impl::prepare_hosts() {
     hosts = scenario.world.mx;
@@ -220,7 +301,11 @@ void RunWorld::Impl::start_fake_mx() {
         config.capture.session_memory_limit = 16ull << 20;
         config.auth_dns = dns::ResolverConfig::fixture(dns_client_address(), dns_server->port());
         config.tls_ca_dir = (work_dir / "ca").string();
-        config.observer = observer;
+        config.spamd = spamd_config;
+        config.observer = [this](const fakemx::ReceiverEvent& event) {
+            if (observer) observer(event);
+            offer_to_recipients(event);
+        };
         try {
             fake_mx = std::make_unique<fakemx::FakeMx>(std::move(config));
             fake_mx->start();
@@ -275,15 +360,23 @@ void RunWorld::start() {
     impl_->prepare_hosts();
     impl_->prepare_senders();
     impl_->start_dns();
+    impl_->start_spamd();
     impl_->start_fake_mx();
     impl_->start_relay();
+    impl_->start_recipients();
+}
+
+void RunWorld::finish_recipients() {
+    if (impl_) impl_->stop_recipients();
 }
 
 void RunWorld::stop() {
     if (!impl_ || !impl_->started) return;
     impl_->started = false;
+    impl_->stop_recipients();
     if (impl_->relay) impl_->relay->stop();
     if (impl_->fake_mx) impl_->fake_mx->stop();
+    if (impl_->spamd) impl_->spamd->stop();
     if (impl_->dns_server) impl_->dns_server->stop();
     impl_->dns_io.stop();
     if (impl_->dns_thread.joinable()) impl_->dns_thread.join();
@@ -326,6 +419,15 @@ nlohmann::json RunWorld::relay_stats() const {
             {"connection_failures", counters.connection_failures.load()},
             {"dsn_created", counters.dsn_created.load()},
             {"queue_depth", metrics.queue_depth}};
+}
+
+nlohmann::json RunWorld::relay_engagement() const {
+    if (!impl_->relay) return nullptr;
+    return impl_->relay->engagement_stats();
+}
+
+const placement::RecipientSimulator* RunWorld::recipients() const {
+    return impl_->simulator.get();
 }
 
 nlohmann::json RunWorld::describe() const {

@@ -163,11 +163,34 @@ RunResult run_scenario(const scenario::Scenario& scenario, const RunOptions& opt
     recorder_config.open_loop = scenario.traffic.arrivals != load::Arrivals::closed_loop;
     for (const auto& host : scenario.world.mx)
         recorder_config.host_domains[host.name] = host.domains;
+    if (uses_deliverability(scenario)) {
+        DeliverabilityConfig deliverability;
+        deliverability.host_domains = recorder_config.host_domains;
+        // Only simulated people unsubscribe: without them there is nothing to join arrivals
+        // with, and a large run keeps no per-arrival memory.
+        deliverability.track_arrivals = scenario.world.recipients.has_value();
+        recorder_config.deliverability = std::move(deliverability);
+    }
     Recorder recorder(recorder_config);
 
     std::filesystem::path work_dir;
     std::unique_ptr<RunWorld> world;
     std::unique_ptr<Dashboard> dashboard;
+    // report.json's `deliverability` from the recorder, the relay's engagement counters and
+    // the simulated recipients' truth (final once RunWorld::finish_recipients returned).
+    auto deliverability_now = [&] {
+        DeliverabilityInputs inputs;
+        inputs.wall_start = wall_start;
+        if (world) inputs.relay_engagement = world->relay_engagement();
+        const placement::RecipientSimulator* simulator = world ? world->recipients() : nullptr;
+        if (simulator) {
+            inputs.truth = simulator->truth();
+            inputs.unsubscribed = simulator->unsubscribed();
+        }
+        nlohmann::json section = recorder.deliverability(inputs);
+        if (!section.is_null() && simulator) section["recipients"] = simulator->to_json();
+        return section;
+    };
     ProgressPrinter progress(status, options.progress, 5, options.terminal_width);
     auto finish = [&](nlohmann::json report) {
         bool passed = judge_expectations(scenario, report);
@@ -284,6 +307,7 @@ RunResult run_scenario(const scenario::Scenario& scenario, const RunOptions& opt
                 live.duration_s = now;
                 live.relay_queue_depth = world->relay_queue_depth();
                 live.relay_stats = world->relay_stats();
+                live.deliverability = deliverability_now();
                 nlohmann::json snapshot = build_report(scenario, live, recorder.measured(now));
                 judge_expectations(scenario, snapshot);
                 dashboard->publish(snapshot);
@@ -297,8 +321,12 @@ RunResult run_scenario(const scenario::Scenario& scenario, const RunOptions& opt
     generator.cancel();
     load_thread.join();
 
+    // The simulated recipients finish their opens, clicks and unsubscribes while the relay's
+    // endpoints still answer; then the relay's counters are final.
+    world->finish_recipients();
     facts.relay_queue_depth = world->relay_queue_depth();
     facts.relay_stats = world->relay_stats();
+    facts.deliverability = deliverability_now();
     facts.duration_s = elapsed();
     world->stop();
     tls_level_of(load_totals, facts.submission_tls);

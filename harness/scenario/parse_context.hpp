@@ -80,6 +80,10 @@ std::chrono::milliseconds get_duration(const nlohmann::json& value, const Where&
 World parse_world(const nlohmann::json& value, const Where& where, const Context& context);
 void parse_dns(const nlohmann::json& value, const Where& where, const Context& context,
                DnsWorld& dns);
+// world.spam and world.recipients (world_deliverability_parser.cpp).
+SpamWorld parse_spam(const nlohmann::json& value, const Where& where);
+placement::EngagementModel parse_simulated_recipients(const nlohmann::json& value,
+                                                      const Where& where);
 RelaySection parse_relay(const nlohmann::json& value, const Where& where, const Context& context);
 load::TrafficModel parse_traffic(const nlohmann::json& value, const Where& where);
 

@@ -165,12 +165,18 @@ std::string parse_header(const nlohmann::json& value, const Where& where) {
 }
 
 load::MessageModel parse_message(const nlohmann::json& value, const Where& where) {
-    expect_object(value, where, {"subject", "body", "size", "attachments", "headers"});
+    expect_object(value, where, {"subject", "body", "html", "size", "attachments", "headers"});
     load::MessageModel message;
     if (value.contains("subject"))
         message.subject = get_line(value["subject"], where / "subject", max_subject_length);
     if (value.contains("body"))
         message.body = get_string(value["body"], where / "body", max_body_length);
+    if (value.contains("html")) {
+        message.html = get_string(value["html"], where / "html", max_body_length);
+        // Empty means "no HTML part" in the model: refuse it rather than drop it silently.
+        if (message.html.empty())
+            (where / "html").fail("is empty: leave \"html\" out for a text-only message");
+    }
     if (value.contains("size")) message.size = parse_size(value["size"], where / "size");
     if (value.contains("attachments")) {
         const auto& list = value["attachments"];

@@ -257,7 +257,7 @@ std::vector<SenderDomain> parse_senders(const nlohmann::json& value, const Where
 }  // namespace
 
 World parse_world(const nlohmann::json& value, const Where& where, const Context& context) {
-    expect_object(value, where, {"dns", "mx_port", "mx", "senders"});
+    expect_object(value, where, {"dns", "mx_port", "mx", "senders", "spam", "recipients"});
     World world;
     if (value.contains("dns")) parse_dns(value["dns"], where / "dns", context, world.dns);
     if (value.contains("mx_port")) {
@@ -267,6 +267,9 @@ World parse_world(const nlohmann::json& value, const Where& where, const Context
     if (value.contains("mx")) world.mx = MxParser(context).parse(value["mx"], where / "mx");
     if (value.contains("senders"))
         world.senders = parse_senders(value["senders"], where / "senders", context);
+    if (value.contains("spam")) world.spam = parse_spam(value["spam"], where / "spam");
+    if (value.contains("recipients"))
+        world.recipients = parse_simulated_recipients(value["recipients"], where / "recipients");
     return world;
 }
 
