@@ -5,6 +5,7 @@
 
 #include "fake-mx/behaviour/behaviour.hpp"
 #include "fake-mx/behaviour/json_fields.hpp"
+#include "fake-mx/behaviour/presets.hpp"
 #include "fake-mx/behaviour/reply_spec.hpp"
 #include "fake-mx/behaviour/rule_parser.hpp"
 #include "harness/relay/config/config_values.hpp"
@@ -298,13 +299,35 @@ placement::SpamThresholds parse_spam_thresholds(const nlohmann::json& value, con
     return spam;
 }
 
+// "like": "gmail" starts from a shipped preset's provider, so a scenario can change one
+// threshold (a CI-sized bulk threshold, a small daily limit) without copying the rest.
+placement::ProviderPolicy preset_provider(const nlohmann::json& value, const Where& where) {
+    auto name = detail::get_string(value, where, 64);
+    auto text = preset_json(name);
+    std::optional<placement::ProviderPolicy> provider;
+    if (text) {
+        auto document = nlohmann::json::parse(*text, nullptr, false);
+        if (!document.is_discarded() && document.contains("provider") &&
+            !document["provider"].contains("like")) {
+            provider = parse_behaviour(document, "preset " + name).provider;
+        }
+    }
+    if (!provider) {
+        where.fail("\"" + name +
+                   "\" is not a preset with a provider policy (gmail, yahoo, outlook)");
+    }
+    return *provider;
+}
+
 placement::ProviderPolicy parse_provider(const nlohmann::json& value, const Where& where) {
     detail::expect_object(value, where,
-                          {"name", "bulk_threshold", "bulk_window", "require", "require_bulk",
-                           "enforce_dmarc_policy", "spam", "volume", "replies"});
+                          {"like", "name", "bulk_threshold", "bulk_window", "require",
+                           "require_bulk", "enforce_dmarc_policy", "spam", "volume", "replies"});
     placement::ProviderPolicy policy = placement::default_provider_policy();
-    if (!value.contains("name")) (where / "name").fail("missing (the provider, e.g. \"gmail\")");
-    policy.provider = detail::get_string(value["name"], where / "name", 64);
+    if (value.contains("like")) policy = preset_provider(value["like"], where / "like");
+    if (!value.contains("name") && !value.contains("like"))
+        (where / "name").fail("missing (the provider, e.g. \"gmail\")");
+    if (value.contains("name")) policy.provider = detail::get_string(value["name"], where / "name", 64);
     if (policy.provider.empty() ||
         policy.provider.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789-_.") !=
             std::string::npos) {
@@ -331,6 +354,7 @@ placement::ProviderPolicy parse_provider(const nlohmann::json& value, const Wher
     if (value.contains("volume")) {
         const auto& rules = value["volume"];
         if (!rules.is_array()) (where / "volume").fail("must be an array of volume rules");
+        policy.volume.clear();  // a given list replaces the preset's
         constexpr std::size_t max_volume_rules = 16;
         if (rules.size() > max_volume_rules) {
             (where / "volume").fail("more than " + std::to_string(max_volume_rules) + " rules");

@@ -149,9 +149,29 @@ TEST_CASE("provider mistakes name the JSON pointer", "[parse][errors]") {
          "/provider/spam/reject_at: must not be below folder_at"},
         {"score not a number", R"({"provider": {"name": "x", "spam": {"folder_at": "5"}}})",
          "/provider/spam/folder_at: "},
+        {"like no preset", R"({"provider": {"like": "greylist"}})",
+         "/provider/like: \"greylist\" is not a preset with a provider policy"},
+        {"like not a string", R"({"provider": {"like": 5}})", "/provider/like: "},
     }));
     INFO(c.label);
     CHECK_THROWS_AS(parse_behaviour(nlohmann::json::parse(c.json), "test.json"), BehaviourError);
     CHECK_THROWS_WITH(parse_behaviour(nlohmann::json::parse(c.json), "test.json"),
                       Catch::StartsWith(std::string("test.json: ") + c.want));
+}
+
+TEST_CASE("\"like\" starts from a preset and changes only what is given", "[parse][provider]") {
+    auto yahoo = *load_behaviour("yahoo").provider;
+    auto p = parse_provider_json(
+        R"({"provider": {"like": "yahoo", "bulk_threshold": 100,
+                         "volume": [{"per": "from_domain", "max": 50, "window": "1d"}]}})");
+    CHECK(p.provider == "yahoo");
+    CHECK(p.bulk_threshold == 100);
+    CHECK(p.bulk_window == yahoo.bulk_window);
+    // The preset's replies stay; the given volume list replaces the preset's.
+    REQUIRE(p.actions.spf_or_dkim.reply);
+    CHECK(p.actions.spf_or_dkim.reply->summary() == yahoo.actions.spf_or_dkim.reply->summary());
+    REQUIRE(p.volume.size() == 1);
+    CHECK(p.volume[0].max == 50);
+    auto renamed = parse_provider_json(R"({"provider": {"like": "gmail", "name": "gmail-ci"}})");
+    CHECK(renamed.provider == "gmail-ci");
 }
