@@ -238,7 +238,9 @@ std::shared_ptr<const std::string> ScenarioMessageFactory::content(
 
     auto message = std::make_shared<std::string>();
     std::string& out = *message;
-    append_common_headers(out, {from, &recipients, subject, date, id});
+    std::string header_from =
+        model.header_from.empty() ? from : expand_placeholders(model.header_from, {n});
+    append_common_headers(out, {header_from, &recipients, subject, date, id});
     for (const std::string& header : model.headers) {
         out += expand_placeholders(header, {n});
         out += "\r\n";

@@ -52,6 +52,10 @@ struct MessageModel {
     std::vector<Attachment> attachments;  // multipart/mixed when not empty
     // Extra header fields, "Name: value" each ({n} replaced), e.g. a List-Unsubscribe.
     std::vector<std::string> headers;
+    // The From: header's address ({n} replaced) when it is not the envelope sender, as when an
+    // ESP's bounce domain is MAIL FROM (SPF then passes for the wrong domain: no DMARC
+    // alignment); empty: the envelope sender.
+    std::string header_from;
     // An HTML alternative ({n} replaced): when set, the text and this HTML go as
     // multipart/alternative (what marketing mail looks like: links, images to track).
     std::string html;

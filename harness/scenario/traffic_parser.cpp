@@ -165,8 +165,16 @@ std::string parse_header(const nlohmann::json& value, const Where& where) {
 }
 
 load::MessageModel parse_message(const nlohmann::json& value, const Where& where) {
-    expect_object(value, where, {"subject", "body", "html", "size", "attachments", "headers"});
+    expect_object(value, where,
+                  {"subject", "body", "html", "size", "attachments", "headers", "header_from"});
     load::MessageModel message;
+    if (value.contains("header_from")) {
+        if (!value["header_from"].is_string())
+            (where / "header_from").fail("must be an address such as \"news@shop.test\"");
+        auto parsed = parse_addresses(value["header_from"], where / "header_from",
+                                      AddressRole::sender);
+        message.header_from = parsed.front().address;
+    }
     if (value.contains("subject"))
         message.subject = get_line(value["subject"], where / "subject", max_subject_length);
     if (value.contains("body"))

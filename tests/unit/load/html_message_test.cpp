@@ -207,3 +207,15 @@ TEST_CASE("an HTML template holding the boundary gets another one", "[load][html
     CHECK(hostile.find("--" + boundary) == std::string::npos);
     CHECK(body_of(part_of(message, boundary, 1)) == "<p>\r\n--" + drawn + "\r\n</p>");
 }
+
+TEST_CASE("header_from: the From field names another domain than the envelope", "[load][html]") {
+    auto model = html_model("<p>x</p>");
+    model.from = {{"bounces@esp-mail.test", 1, 0}};
+    model.message.header_from = "news{n}@shop.test";
+    auto factory = factory_for(model);
+    auto generated = factory.message(7);
+    CHECK(generated.mail_from == "bounces@esp-mail.test");
+    CHECK_THAT(*generated.content, Catch::Contains("\r\nFrom: <news7@shop.test>\r\n") ||
+                                       Catch::StartsWith("From: <news7@shop.test>\r\n"));
+    CHECK(generated.content->find("esp-mail.test") == std::string::npos);
+}

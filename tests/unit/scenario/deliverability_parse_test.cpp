@@ -168,3 +168,19 @@ TEST_CASE("traffic.message.html errors", "[scenario]") {
         folder);
     CHECK(error.pointer() == "/traffic/message/html");
 }
+
+TEST_CASE("traffic.message.header_from: an address template, or an error", "[scenario]") {
+    ExampleFolder folder;
+    auto parse = [&](const std::string& message) {
+        return folder.parse(nlohmann::json::parse(
+            R"({"traffic": {"from": "b@esp.test", "to": "c@gmail.test", "message": )" + message +
+            "}}"));
+    };
+    CHECK(parse(R"({"header_from": "news{n}@shop.test"})").traffic.message.header_from ==
+          "news{n}@shop.test");
+    CHECK(parse("{}").traffic.message.header_from.empty());
+    CHECK_THROWS_WITH(parse(R"({"header_from": 5})"),
+                      Catch::Contains("/traffic/message/header_from: must be an address"));
+    CHECK_THROWS_WITH(parse(R"({"header_from": "not an address"})"),
+                      Catch::Contains("/traffic/message/header_from"));
+}
