@@ -62,6 +62,8 @@ const CommandSpec& spec() {
                  "metadata of the newest N messages is kept (default 1000000)"},
                 {"--no-transcripts", "", "do not record sessions' commands and replies"},
                 {"--dns", "ADDR:PORT", "judge SPF/DKIM/DMARC/ARC of every message with this DNS"},
+                {"--spamd", "ADDR:PORT",
+                 "score every message with this SpamAssassin spamd (score and rules captured)"},
                 {"--authserv-id", "NAME",
                  "authserv-id of Authentication-Results (default "
                  "fake-mx.relaylab.test)"},
@@ -166,6 +168,15 @@ fakemx::FakeMxConfig fake_mx_options(const ParsedArgs& args) {
     if (auto dns_text = args.get("--dns")) {
         HostPort server = parse_listen_address("--dns", *dns_text);
         config.auth_dns = dns::ResolverConfig::fixture(server.host, server.port);
+    }
+    if (auto spamd_text = args.get("--spamd")) {
+        HostPort server = parse_listen_address("--spamd", *spamd_text);
+        if (server.port == 0)
+            throw UsageError("--spamd " + *spamd_text + ": port 0 is not spamd's");
+        placement::SpamdConfig spamd;
+        spamd.address = server.host;
+        spamd.port = server.port;
+        config.spamd = spamd;
     }
     config.authserv_id = args.get_or("--authserv-id", config.authserv_id);
     config.tls_ca_dir = args.get_or("--tls-ca-dir", "");

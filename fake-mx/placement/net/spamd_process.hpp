@@ -4,6 +4,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <filesystem>
 #include <memory>
 #include <optional>
@@ -32,7 +33,9 @@ class SpamdProcess {
     void stop();  // SIGTERM to its pid, then SIGKILL after a grace period; idempotent
 
     std::string address() const;
-    std::uint16_t port() const;
+    std::uint16_t port() const;  // the port picked when the config said 0 (after start())
+    int pid() const;             // spamd's process id while it runs, else -1
+    std::filesystem::path log_path() const;  // spamd's stderr (its log): work_dir/spamd.log
 
     // The spamd binary on PATH or in /usr/sbin; nullopt when not installed.
     static std::optional<std::filesystem::path> find_binary();
