@@ -13,7 +13,10 @@
 namespace relaylab::placement {
 
 struct SpamdProcessConfig {
-    std::filesystem::path work_dir;  // its configuration, pid file and log go here
+    // Its pid file and log (spamd.log) go here, and its configuration (site/) unless we run as
+    // root: root's spamd reads it as "nobody", so it then goes to a world-readable temporary
+    // folder of its own, removed by stop().
+    std::filesystem::path work_dir;
     std::string address = "127.0.0.1";
     std::uint16_t port = 0;                  // 0: a free port
     unsigned children = 2;                   // --max-children

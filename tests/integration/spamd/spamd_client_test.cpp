@@ -26,6 +26,7 @@
 #include <string>
 #include <vector>
 
+#include "fake-mx/placement/model/spamd_protocol.hpp"
 #include "fake-mx/placement/net/spamd_client.hpp"
 #include "fake-mx/placement/net/spamd_process.hpp"
 #include "tests/catch_main.hpp"
@@ -286,10 +287,18 @@ TEST_CASE("spamc -R (Debian's client) reports the same score and rules as relayl
 TEST_CASE("a server that answers garbage: not scored, the error says why") {
     asio::io_context io;
     tcp::acceptor acceptor(io, {asio::ip::make_address("127.0.0.1"), 0});
+    const std::string message = ordinary_message(3);
+    // It reads the whole request first: closing with unread bytes would send a RST, and the
+    // client could see "connection reset" instead of the garbage.
+    const std::size_t request_bytes =
+        relaylab::placement::spamd::symbols_request_head(message.size()).size() + message.size();
     asio::co_spawn(
         io,
         [&]() -> asio::awaitable<void> {
             auto socket = co_await acceptor.async_accept(asio::use_awaitable);
+            std::string request;
+            co_await asio::async_read(socket, asio::dynamic_buffer(request),
+                                      asio::transfer_exactly(request_bytes), asio::use_awaitable);
             co_await asio::async_write(
                 socket, asio::buffer(std::string("HTTP/1.1 400 Bad Request\r\n\r\n")),
                 asio::use_awaitable);
@@ -299,7 +308,8 @@ TEST_CASE("a server that answers garbage: not scored, the error says why") {
     SpamdConfig config;
     config.port = acceptor.local_endpoint().port();
     config.timeout = score_timeout;
-    SpamScore result = score_on(io, config, ordinary_message(3));
+    SpamScore result = score_on(io, config, message);
+    INFO(result.error);
     CHECK_FALSE(result.scored);
     CHECK(result.error.find("not a spamd status line") != std::string::npos);
     CHECK(result.error.find("HTTP/1.1 400") != std::string::npos);
