@@ -327,7 +327,8 @@ placement::ProviderPolicy parse_provider(const nlohmann::json& value, const Wher
     if (value.contains("like")) policy = preset_provider(value["like"], where / "like");
     if (!value.contains("name") && !value.contains("like"))
         (where / "name").fail("missing (the provider, e.g. \"gmail\")");
-    if (value.contains("name")) policy.provider = detail::get_string(value["name"], where / "name", 64);
+    if (value.contains("name"))
+        policy.provider = detail::get_string(value["name"], where / "name", 64);
     if (policy.provider.empty() ||
         policy.provider.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789-_.") !=
             std::string::npos) {

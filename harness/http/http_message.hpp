@@ -24,7 +24,7 @@ struct HttpResponse {
     unsigned status = 200;
     std::string content_type = "application/json";
     std::string body;
-    std::string allow;  // for 405: the methods the path takes (RFC 9110 15.5.6 requires it)
+    std::string allow;     // for 405: the methods the path takes (RFC 9110 15.5.6 requires it)
     std::string location;  // for 3xx: the Location field (RFC 9110 10.2.2); "" when none
     // Set: the body is this stream, not `body` (server-sent events). The server writes the
     // header (Cache-Control: no-cache, chunked; the connection closes after it), then what the

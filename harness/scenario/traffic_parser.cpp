@@ -171,8 +171,8 @@ load::MessageModel parse_message(const nlohmann::json& value, const Where& where
     if (value.contains("header_from")) {
         if (!value["header_from"].is_string())
             (where / "header_from").fail("must be an address such as \"news@shop.test\"");
-        auto parsed = parse_addresses(value["header_from"], where / "header_from",
-                                      AddressRole::sender);
+        auto parsed =
+            parse_addresses(value["header_from"], where / "header_from", AddressRole::sender);
         message.header_from = parsed.front().address;
     }
     if (value.contains("subject"))
