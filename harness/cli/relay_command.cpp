@@ -155,6 +155,14 @@ int relay_body(const ParsedArgs& args) {
         std::cout << "admin api on http://" << config.admin->host << ':' << engine.admin_port()
                   << "/" << std::endl;
     }
+    if (auto url = engine.unsubscribe_base_url(); !url.empty()) {
+        std::cout << "one-click unsubscribe on " << url << "/u/ (POST, RFC 8058)";
+        if (auto ca = engine.unsubscribe_ca_file(); !ca.empty())
+            std::cout << ", certificate from the CA " << ca.string();
+        std::cout << std::endl;
+    }
+    if (auto url = engine.tracking_base_url(); !url.empty())
+        std::cout << "open and click tracking on " << url << "/o/ and /c/" << std::endl;
     std::cout << "spool: " << engine.recovery().messages.size() << " messages recovered from "
               << std::filesystem::absolute(config.spool).string() << std::endl;
     while (!wait_for_signal(std::chrono::seconds(1))) {
@@ -171,6 +179,8 @@ int relay_body(const ParsedArgs& args) {
               << deliveries(relay::DeliveryResult::bounced) << ", expired "
               << deliveries(relay::DeliveryResult::expired) << ", queued " << totals.queue_depth
               << std::endl;
+    if (auto engagement = engine.engagement_stats(); !engagement.empty())
+        std::cerr << "relaylab relay: engagement " << engagement.dump() << std::endl;
     return exit_ok;
 }
 
