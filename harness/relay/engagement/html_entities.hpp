@@ -10,7 +10,5 @@ namespace relaylab::relay {
 
 // &amp; &lt; &gt; &quot; &apos; &#NN; &#xHH; (as UTF-8); any other reference stays as written.
 std::string decode_html_entities(std::string_view text);
-// & < > " ' as references: safe inside a quoted or unquoted attribute value.
-std::string escape_html_attribute(std::string_view text);
 
 }  // namespace relaylab::relay

@@ -5,6 +5,7 @@
 #include <optional>
 
 #include "harness/relay/engagement/html_entities.hpp"
+#include "reports/html_escape.hpp"
 
 namespace relaylab::relay {
 namespace {
@@ -212,7 +213,7 @@ class Rewriter {
             out_ += html_.substr(lt, *end - lt);
             return *end;
         }
-        std::string value = escape_html_attribute(c_.urls.click(url));
+        std::string value = reports::html_escape(c_.urls.click(url));
         char quote = href->quote ? href->quote : '"';
         std::size_t value_start = href->quote ? href->value_begin - 1 : href->value_begin;
         std::size_t value_stop = href->quote ? href->value_end + 1 : href->value_end;
@@ -275,7 +276,7 @@ class Rewriter {
 }  // namespace
 
 std::string tracking_pixel_tag(std::string_view url) {
-    return "<img src=\"" + escape_html_attribute(url) +
+    return "<img src=\"" + reports::html_escape(url) +
            "\" width=\"1\" height=\"1\" alt=\"\" style=\"display:none\">";
 }
 

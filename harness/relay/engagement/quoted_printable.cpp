@@ -1,14 +1,9 @@
 #include "harness/relay/engagement/quoted_printable.hpp"
 
+#include "fake-mx/placement/model/transfer_encoding.hpp"
+
 namespace relaylab::relay {
 namespace {
-
-int hex_value(char c) {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;  // not canonical, but written by some MUAs
-    return -1;
-}
 
 bool is_blank(char c) {
     return c == ' ' || c == '\t';
@@ -22,36 +17,8 @@ bool literal(char c) {
 }  // namespace
 
 std::string qp_decode(std::string_view encoded) {
-    std::string out;
-    out.reserve(encoded.size());
-    for (std::size_t i = 0; i < encoded.size(); ++i) {
-        char c = encoded[i];
-        if (c != '=') {
-            out += c;
-            continue;
-        }
-        // A soft line break: "=", maybe blanks an encoder or transport left (rule 3), newline.
-        std::size_t j = i + 1;
-        while (j < encoded.size() && is_blank(encoded[j]))
-            ++j;
-        if (j < encoded.size() && (encoded[j] == '\n' || encoded[j] == '\r')) {
-            if (encoded[j] == '\r' && j + 1 < encoded.size() && encoded[j + 1] == '\n') ++j;
-            i = j;
-            continue;
-        }
-        if (j == encoded.size()) {  // "=" ending the text: a soft break before nothing
-            i = j;
-            continue;
-        }
-        if (i + 2 < encoded.size() && hex_value(encoded[i + 1]) >= 0 &&
-            hex_value(encoded[i + 2]) >= 0) {
-            out += static_cast<char>(hex_value(encoded[i + 1]) * 16 + hex_value(encoded[i + 2]));
-            i += 2;
-            continue;
-        }
-        out += c;  // malformed: kept as it stands (RFC 2045 6.7 note 1)
-    }
-    return out;
+    // One decoder for the project: the simulated recipients read mail with the same rules.
+    return placement::decode_quoted_printable(encoded, encoded.size());
 }
 
 std::string qp_encode(std::string_view text, std::string_view newline) {
