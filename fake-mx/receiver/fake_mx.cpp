@@ -399,8 +399,11 @@ asio::awaitable<smtp::Decision> Host::decide(net::DecisionContext& context) {
     placement::MessageFacts policy_facts;
     const bool rule_decided = outcome.reply || outcome.disconnect != Disconnect::none;
     if (context.phase == smtp::Phase::data_end) {
-        if (provider) {
+        // Every message's List-Unsubscribe is read when someone looks at it: the policy, or
+        // the observer (a run's report shows the coverage of every receiver, modelled or not).
+        if (provider || owner.config.observer)
             list_unsubscribe = placement::read_list_unsubscribe(session.message().content);
+        if (provider) {
             policy_facts.auth = placement::AuthWords{auth_facts.spf, auth_facts.dkim,
                                                      auth_facts.dmarc, auth_facts.dmarc_policy};
             if (verdicts) policy_facts.from_domain = verdicts->dmarc.domain;
