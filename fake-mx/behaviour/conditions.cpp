@@ -79,6 +79,11 @@ bool conditions_hold(const Conditions& when, const Facts& facts, std::uint64_t a
         })) {
         return false;
     }
+    if (when.spam_score_min || when.spam_score_max) {
+        if (!facts.spam_score) return false;
+        if (when.spam_score_min && *facts.spam_score < *when.spam_score_min) return false;
+        if (when.spam_score_max && *facts.spam_score > *when.spam_score_max) return false;
+    }
     return verdict_matches(when.spf, facts.auth, &AuthFacts::spf) &&
            verdict_matches(when.dkim, facts.auth, &AuthFacts::dkim) &&
            verdict_matches(when.dmarc, facts.auth, &AuthFacts::dmarc) &&

@@ -37,6 +37,10 @@ struct Conditions {
     std::vector<std::string> dmarc;
     std::vector<std::string> arc;
     std::vector<std::string> dmarc_policy;
+    // spamd's score (data_end, FakeMxConfig::spamd): holds when the message was scored and
+    // the score is within [min, max]. A message that could not be scored matches no range.
+    std::optional<double> spam_score_min;
+    std::optional<double> spam_score_max;
     // Applied after the others: only the first N matches, then a seeded draw.
     std::uint64_t first = 0;  // 0: no limit
     double probability = 1.0;

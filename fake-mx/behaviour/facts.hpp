@@ -49,6 +49,8 @@ struct Facts {
     std::uint64_t message_number = 1;
     bool tls = false;
     const AuthFacts* auth = nullptr;  // Phase::data_end only; may be null (not evaluated)
+    // spamd's score (Phase::data_end, when the fake MX scores); nullopt: not scored.
+    std::optional<double> spam_score;
 };
 
 struct Outcome {

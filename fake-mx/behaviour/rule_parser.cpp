@@ -76,7 +76,8 @@ Conditions parse_conditions(const nlohmann::json& value, const Where& where, uns
     expect_object(
         value, where,
         {"sender", "recipient", "domain", "helo", "client_ip", "connection", "message", "attempt",
-         "tls", "spf", "dkim", "dmarc", "arc", "dmarc_policy", "first", "probability"});
+         "tls", "spf", "dkim", "dmarc", "arc", "dmarc_policy", "spam_score", "first",
+         "probability"});
     Conditions when;
     auto globs = [&](const char* key, std::vector<std::string>& out, unsigned allowed) {
         if (!value.contains(key)) return;
@@ -128,6 +129,24 @@ Conditions parse_conditions(const nlohmann::json& value, const Where& where, uns
     verdicts("dmarc", when.dmarc, {"none", "pass", "fail", "temperror", "permerror"});
     verdicts("arc", when.arc, {"none", "pass", "fail"});
     verdicts("dmarc_policy", when.dmarc_policy, {"none", "quarantine", "reject"});
+    if (value.contains("spam_score")) {
+        // {"min": 5} files or refuses by spamd's score, as receivers do with their filter's.
+        const Where at = where / "spam_score";
+        require_phases(phases, bit(Phase::data_end), at);
+        const auto& range = value["spam_score"];
+        expect_object(range, at, {"min", "max"});
+        if (!range.contains("min") && !range.contains("max"))
+            at.fail("needs \"min\" or \"max\" (spamd points, e.g. {\"min\": 5})");
+        constexpr double max_points = 1e6;  // GTUBE scores 1000
+        if (range.contains("min"))
+            when.spam_score_min = json::get_number(range["min"], at / "min", -max_points, max_points);
+        if (range.contains("max"))
+            when.spam_score_max = json::get_number(range["max"], at / "max", -max_points, max_points);
+        if (when.spam_score_min && when.spam_score_max &&
+            *when.spam_score_max < *when.spam_score_min) {
+            (at / "max").fail("is below \"min\": no score could match");
+        }
+    }
     if (value.contains("first")) {
         when.first = get_unsigned(value["first"], where / "first", 1,
                                   std::numeric_limits<std::uint64_t>::max());

@@ -388,6 +388,7 @@ asio::awaitable<smtp::Decision> Host::decide(net::DecisionContext& context) {
             session.transaction_number() + (context.phase == smtp::Phase::mail ? 1 : 0);
         facts.tls = session.tls_active();
         facts.auth = verdicts ? &auth_facts : nullptr;
+        if (scored && spam.scored) facts.spam_score = spam.score;
         outcome = engine.decide(facts, now);
     }
 

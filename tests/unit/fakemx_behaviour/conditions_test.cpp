@@ -260,3 +260,40 @@ TEST_CASE("all conditions of a rule must hold", "[conditions]") {
     s.client_ip = "192.0.2.1";
     CHECK_FALSE(fires(engine, s.at(Phase::rcpt, "x@a.test")));
 }
+
+TEST_CASE("spamd's score at data_end: a range of points", "[conditions][spam]") {
+    auto engine = engine_from(R"({"rules": [{
+        "name": "spam", "phase": "data_end", "match": {"spam_score": {"min": 5}},
+        "reply": "550 5.7.1 Message rejected as spam"
+    }]})");
+    Session s;
+    auto facts = s.at(Phase::data_end);
+    CHECK(code_of(engine.decide(facts, t0)) == 0);  // not scored: no range matches
+    facts.spam_score = 4.9;
+    CHECK(code_of(engine.decide(facts, t0)) == 0);
+    facts.spam_score = 5.0;
+    CHECK(code_of(engine.decide(facts, t0)) == 550);
+    facts.spam_score = 1000;  // GTUBE
+    CHECK(code_of(engine.decide(facts, t0)) == 550);
+
+    auto band = engine_from(R"({"rules": [{
+        "phase": "data_end", "match": {"spam_score": {"min": 2, "max": 4}}, "reply": "451 4.7.1 later"
+    }]})");
+    facts.spam_score = 3;
+    CHECK(code_of(band.decide(facts, t0)) == 451);
+    facts.spam_score = 4.5;
+    CHECK(code_of(band.decide(facts, t0)) == 0);
+}
+
+TEST_CASE("spam_score mistakes name the JSON pointer", "[conditions][spam]") {
+    CHECK_THROWS_WITH(engine_from(R"({"rules": [{"phase": "rcpt", "match": {"spam_score": {"min": 5}},
+                                    "reply": "550 5.7.1 no"}]})"),
+                      Catch::Contains("/rules/0/match/spam_score: this condition is only known at data_end"));
+    CHECK_THROWS_WITH(engine_from(R"({"rules": [{"phase": "data_end", "match": {"spam_score": {}},
+                                    "reply": "550 5.7.1 no"}]})"),
+                      Catch::Contains("/rules/0/match/spam_score: needs \"min\" or \"max\""));
+    CHECK_THROWS_WITH(
+        engine_from(R"({"rules": [{"phase": "data_end", "match": {"spam_score": {"min": 5, "max": 1}},
+                     "reply": "550 5.7.1 no"}]})"),
+        Catch::Contains("/rules/0/match/spam_score/max: is below"));
+}
