@@ -1,8 +1,10 @@
 // report.html's Deliverability section (issue 13), drawn from report.json's `deliverability`:
 // where each mailbox provider filed the mail (a stacked share chart and a table), what spamd
 // said (scored, mean, top rules), unsubscribe coverage and mail sent after an unsubscribe, and
-// the relay's measured opens and clicks beside what the simulated people really did. Absent
+// the relay's measured opens and clicks beside what the simulated people really did, their spam
+// complaints against the providers' 0.3 % line. Absent
 // section: nothing at all (old reports render as before). Nulls say "not measured".
+#include <cstdio>
 #include <string>
 #include <vector>
 
@@ -167,6 +169,28 @@ void engagement_part(std::string& out, const nlohmann::json& section) {
     }
 }
 
+// Two decimals: the line providers draw is 0.3 %, and 0.25 % must not read as 0.3 %.
+std::string complaint_percent(const nlohmann::json& root) {
+    auto value = number_at(root, {"rate"});
+    if (!value) return std::string(not_measured);
+    char text[32];
+    std::snprintf(text, sizeof text, "%.2f%%", *value * 100);
+    return text;
+}
+
+void complaints_part(std::string& out, const nlohmann::json& section) {
+    // Older reports have no complaints: nothing is drawn for them.
+    const nlohmann::json* complaints = json_view::object_at(section, {"complaints"});
+    if (complaints == nullptr) return;
+    const nlohmann::json& c = *complaints;
+    out += "<h3>Spam complaints</h3><div class=\"table-wrap\"><table><tbody>" +
+           row("Reported by the simulated recipients", count_or_dash(c, {"reported"})) +
+           row("Complaint rate of inbox mail (Gmail, Yahoo: below 0.30%)", complaint_percent(c)) +
+           row("deferred by receivers' complaint rules",
+               format_count(count_at(c, {"receiver_deferred"}))) +
+           "</tbody></table></div>";
+}
+
 }  // namespace
 
 std::string deliverability_section(const nlohmann::json& report) {
@@ -182,6 +206,7 @@ std::string deliverability_section(const nlohmann::json& report) {
     spam_part(out, *section);
     unsubscribe_part(out, *section);
     engagement_part(out, *section);
+    complaints_part(out, *section);
     out += "</section>";
     return out;
 }

@@ -281,6 +281,27 @@ placement::VolumeRule parse_volume_rule(const nlohmann::json& value, const Where
     return rule;
 }
 
+// "complaints": {"max_rate": 0.003, "min_messages": 1000, "window": "1d", "reply": ...}; every
+// key optional (Gmail's figures and reply). "reply": "spam" files the domain's mail as spam.
+placement::ComplaintRule parse_complaint_rule(const nlohmann::json& value, const Where& where) {
+    detail::expect_object(value, where, {"max_rate", "min_messages", "window", "reply"});
+    placement::ComplaintRule rule = placement::default_complaint_rule();
+    if (value.contains("max_rate")) {
+        // 1 or more could never be exceeded: complaints are of inbox messages.
+        rule.max_rate = json::get_number(value["max_rate"], where / "max_rate", 0, 1);
+        if (rule.max_rate >= 1) {
+            (where / "max_rate").fail("must be below 1 (a share of inbox messages, e.g. 0.003)");
+        }
+    }
+    if (value.contains("min_messages")) {
+        rule.min_messages = detail::get_unsigned(value["min_messages"], where / "min_messages", 1,
+                                                 std::numeric_limits<std::uint32_t>::max());
+    }
+    if (value.contains("window")) rule.window = parse_window(value["window"], where / "window");
+    if (value.contains("reply")) rule.action = parse_action(value["reply"], where / "reply");
+    return rule;
+}
+
 placement::SpamThresholds parse_spam_thresholds(const nlohmann::json& value, const Where& where) {
     detail::expect_object(value, where, {"folder_at", "reject_at"});
     // SpamAssassin scores run from about -100 to +1000 with every rule hit.
@@ -320,9 +341,10 @@ placement::ProviderPolicy preset_provider(const nlohmann::json& value, const Whe
 }
 
 placement::ProviderPolicy parse_provider(const nlohmann::json& value, const Where& where) {
-    detail::expect_object(value, where,
-                          {"like", "name", "bulk_threshold", "bulk_window", "require",
-                           "require_bulk", "enforce_dmarc_policy", "spam", "volume", "replies"});
+    detail::expect_object(
+        value, where,
+        {"like", "name", "bulk_threshold", "bulk_window", "require", "require_bulk",
+         "enforce_dmarc_policy", "spam", "volume", "complaints", "replies"});
     placement::ProviderPolicy policy = placement::default_provider_policy();
     if (value.contains("like")) policy = preset_provider(value["like"], where / "like");
     if (!value.contains("name") && !value.contains("like"))
@@ -362,6 +384,14 @@ placement::ProviderPolicy parse_provider(const nlohmann::json& value, const Wher
         }
         for (std::size_t i = 0; i < rules.size(); ++i)
             policy.volume.push_back(parse_volume_rule(rules[i], where / "volume" / i));
+    }
+    if (value.contains("complaints")) {
+        // null drops a preset's rule; an object replaces it.
+        if (value["complaints"].is_null()) {
+            policy.complaints.reset();
+        } else {
+            policy.complaints = parse_complaint_rule(value["complaints"], where / "complaints");
+        }
     }
     if (value.contains("replies")) {
         const auto& replies = value["replies"];

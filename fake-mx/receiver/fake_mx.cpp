@@ -75,6 +75,7 @@ struct HostCounters {
     std::atomic<std::uint64_t> rejected_messages{0};  // a negative reply at end of data
     std::atomic<std::uint64_t> disconnects{0};        // behaviour dropped or closed
     std::atomic<std::uint64_t> judged{0};
+    std::atomic<std::uint64_t> complaints{0};  // report_complaint calls for this host
     // Placements of the messages judged at end of data, indexed by placement::Placement.
     std::array<std::atomic<std::uint64_t>, 4> placements{};
     std::mutex mutex;
@@ -485,7 +486,11 @@ asio::awaitable<smtp::Decision> Host::decide(net::DecisionContext& context) {
         ++counters.placements[static_cast<std::size_t>(placed.placement)];
         if (accepted) {
             engine.message_accepted(client_ip, now);
-            if (provider) provider->message_accepted(policy_facts, now);
+            if (provider) {
+                // Every recipient's mailbox is a base for the complaint rate.
+                provider->message_accepted(policy_facts, now, placed.placement,
+                                           session.envelope().recipients.size());
+            }
             // Hosts without a policy or spamd keep the capture as before: no placement text.
             std::string text =
                 provider || scored ? placement_json(summary) : std::string(capture::no_placement);
@@ -559,6 +564,7 @@ nlohmann::json World::stats() const {
             {"behaviour_disconnects", host->counters.disconnects.load()},
             {"behaviour_replies", replies},
             {"judged_messages", host->counters.judged.load()},
+            {"complaints", host->counters.complaints.load()},
             {"timeouts", s.timeouts.load()},
             {"tls_failures", s.tls_failures.load()},
             {"greylist_entries", tables.greylist},
@@ -712,6 +718,15 @@ capture::CaptureStore& FakeMx::store() {
 
 nlohmann::json FakeMx::stats() const {
     return impl_->stats();
+}
+
+void FakeMx::report_complaint(std::string_view host_name, std::string_view from_domain) {
+    for (auto& host : impl_->hosts) {
+        if (host->name != host_name) continue;
+        ++host->counters.complaints;
+        if (host->provider) host->provider->complaint(from_domain, SteadyClock::now());
+        return;
+    }
 }
 
 bool FakeMx::accept_limit_reached() const {

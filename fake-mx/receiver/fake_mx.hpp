@@ -8,6 +8,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json_fwd.hpp>
@@ -94,6 +95,11 @@ class FakeMx {
     // Per-host counters (connections, messages, replies by class, TLS failures) and the store's.
     nlohmann::json stats() const;
     std::uint64_t messages_accepted() const;
+    // A recipient of `host_name` reported a message from `from_domain` as spam (the simulated
+    // recipients): counted in stats() ("complaints") and told to the host's provider policy,
+    // whose complaint rule may then defer the domain. Thread-safe; unknown hosts and hosts
+    // without a policy only count (or ignore) it.
+    void report_complaint(std::string_view host_name, std::string_view from_domain);
     // Whether accept_limit messages were accepted (their capture may still be finishing).
     bool accept_limit_reached() const;
 

@@ -15,6 +15,8 @@ constexpr std::string_view other_rules = "(other)";
 // PlacementSummary::reason of a receiver's volume rule ("volume: 100 per 1d per sending
 // domain"): the receiver-side quota the relay must handle.
 constexpr std::string_view volume_reason = "volume";
+// ProviderJudge's reason when the From domain's complaint rate is over the rule's.
+constexpr std::string_view complaint_reason = "complaints:";
 
 std::string lower(std::string_view text) {
     std::string out(text);
@@ -131,12 +133,14 @@ void DeliverabilityRecorder::on_receiver(const fakemx::ReceiverEvent& event,
         case placement::Placement::deferred:
             counts.deferred += recipients;
             if (summary.reason.starts_with(volume_reason)) ++volume_deferrals_;
+            if (summary.reason.starts_with(complaint_reason)) ++complaint_deferrals_;
             break;
     }
     bool delivered = summary.placement == placement::Placement::inbox ||
                      summary.placement == placement::Placement::spam;
     if (!delivered || event.kind != fakemx::ReceiverEvent::Kind::accepted) return;
     delivered_ += event.recipients.size();
+    if (summary.placement == placement::Placement::inbox) inbox_ += event.recipients.size();
     ++accepted_messages_;
     if (summary.list_unsubscribe) ++with_list_unsubscribe_;
     if (summary.one_click) ++with_one_click_;
@@ -248,6 +252,21 @@ nlohmann::json DeliverabilityRecorder::to_json(const DeliverabilityInputs& input
     out["quotas"] = {{"deferred_by_quota", relay_quota.value_or(0) + volume_deferrals_},
                      {"relay_refused", or_null(relay_quota)},
                      {"receiver_deferred", volume_deferrals_}};
+
+    // Complaints: what the simulated people reported, over the recipient-messages filed in the
+    // inbox (a provider's "user-reported spam rate"); unknown without simulated recipients.
+    nlohmann::json complaint_rate = nullptr;
+    if (inputs.truth && inbox_ > 0) {
+        // Six places: the thresholds that matter are tenths of a percent.
+        complaint_rate = std::round(static_cast<double>(inputs.truth->complaints) /
+                                    static_cast<double>(inbox_) * 1e6) /
+                         1e6;
+    }
+    out["complaints"] = {
+        {"reported", inputs.truth ? nlohmann::json(inputs.truth->complaints) : nullptr},
+        {"inbox", inbox_},
+        {"rate", std::move(complaint_rate)},
+        {"receiver_deferred", complaint_deferrals_}};
     return out;
 }
 

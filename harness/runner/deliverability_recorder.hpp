@@ -1,7 +1,8 @@
 // report.json's `deliverability` section (issue 13): where receivers filed the run's mail per
 // mailbox provider, what spamd thought of it, how much of it offered (one-click) unsubscribe,
 // how many opens and clicks the relay's tracking measured against what the simulated recipients
-// really did, mail that kept coming after an unsubscribe, and quota deferrals.
+// really did, mail that kept coming after an unsubscribe, quota deferrals, and the recipients'
+// spam complaints against the inbox mail they were about.
 //
 // Fed by the Recorder under its lock (not thread-safe by itself): every fake MX event with a
 // PlacementSummary, and each accepted submission's start time. The end of the run joins that
@@ -90,7 +91,9 @@ class DeliverabilityRecorder {
     std::uint64_t score_failed_ = 0;
     double score_sum_ = 0;
     std::map<std::string, std::uint64_t> rules_;
-    std::uint64_t volume_deferrals_ = 0;  // receivers' 4xx at end of data for volume
+    std::uint64_t volume_deferrals_ = 0;     // receivers' 4xx at end of data for volume
+    std::uint64_t inbox_ = 0;                // recipient-messages accepted into the inbox
+    std::uint64_t complaint_deferrals_ = 0;  // ... refused for the complaint rate (4xx)
     bool saw_provider_or_spam_ = false;
     std::vector<float> started_s_;  // per message n - 1; < 0: not accepted (track_arrivals only)
     std::vector<std::pair<std::uint64_t, std::uint64_t>> arrivals_;  // (address hash, n)

@@ -158,6 +158,13 @@ void RunWorld::Impl::start_recipients() {
     // the run's test CA (what the fake MX and fixture hosts use) is the one to trust.
     bool relay_unsubscribe = relay && scenario.relay.builtin.unsubscribe.has_value();
     config.ca_file = relay_unsubscribe ? relay->unsubscribe_ca_file() : work_dir / "ca" / "ca.pem";
+    // A complaint goes back to the host that filed the message, whose provider policy may then
+    // defer the domain (421 4.7.28). The fake MX starts before and stops after the simulator.
+    if (fakemx::FakeMx* mx = fake_mx.get()) {
+        config.on_complaint = [mx](const placement::Complaint& complaint) {
+            mx->report_complaint(complaint.host, complaint.from_domain);
+        };
+    }
     try {
         simulator = std::make_unique<placement::RecipientSimulator>(std::move(config));
         simulator->start();
@@ -180,6 +187,8 @@ void RunWorld::Impl::offer_to_recipients(const fakemx::ReceiverEvent& event) {
     message.message_key = std::string(tracking_id_in_headers(event.content));
     message.provider = std::string(event.placement->provider);
     message.placement = where;
+    message.host = event.host;
+    message.from_domain = std::string(event.placement->from_domain);
     message.recipients.assign(event.recipients.begin(), event.recipients.end());
     message.content = std::string(event.content);
     target->offer(std::move(message));

@@ -57,6 +57,8 @@ void parse_rates(const nlohmann::json& value, const Where& where,
         rates.image_blocking = get_rate(value["image_blocking"], where / "image_blocking");
     if (value.contains("link_scanner"))
         rates.link_scanner = get_rate(value["link_scanner"], where / "link_scanner");
+    if (value.contains("complaint"))
+        rates.complaint = get_rate(value["complaint"], where / "complaint");
 }
 
 bool is_provider_name(std::string_view name) {
@@ -110,9 +112,9 @@ SpamWorld parse_spam(const nlohmann::json& value, const Where& where) {
 
 placement::EngagementModel parse_simulated_recipients(const nlohmann::json& value,
                                                       const Where& where) {
-    expect_object(
-        value, where,
-        {"seed", "open", "click", "unsubscribe", "image_blocking", "link_scanner", "providers"});
+    expect_object(value, where,
+                  {"seed", "open", "click", "unsubscribe", "image_blocking", "link_scanner",
+                   "complaint", "providers"});
     placement::EngagementModel model;
     if (value.contains("seed")) {
         model.seed = get_unsigned(value["seed"], where / "seed", 0,
@@ -138,8 +140,9 @@ placement::EngagementModel parse_simulated_recipients(const nlohmann::json& valu
                     "is not a provider name (lower-case letters, digits, '-' and '_', "
                     "like the fake MX's \"gmail\", \"yahoo\", \"outlook\")");
             }
-            expect_object(item, here,
-                          {"open", "click", "unsubscribe", "image_blocking", "link_scanner"});
+            expect_object(
+                item, here,
+                {"open", "click", "unsubscribe", "image_blocking", "link_scanner", "complaint"});
             // A provider's rates start from the defaults: only what differs is written.
             auto rates = model.defaults;
             parse_rates(item, here, rates);

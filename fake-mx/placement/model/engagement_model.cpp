@@ -31,7 +31,7 @@ std::uint64_t splitmix64(std::uint64_t x) {
 
 // One independent uniform in [0, 1) per decision, so adding a decision later does not change
 // the earlier ones.
-enum class Decision : std::uint64_t { open = 1, images, click, unsubscribe, scanner };
+enum class Decision : std::uint64_t { open = 1, images, click, unsubscribe, scanner, complaint };
 
 double uniform(std::uint64_t key, Decision decision) {
     return engagement_uniform(key, static_cast<std::uint64_t>(decision));
@@ -81,6 +81,7 @@ EngagementDraw draw_engagement(const EngagementModel& model, std::string_view pr
     double p_click_given_open = p_open > 0 ? std::min(1.0, p_click / p_open) : 0.0;
 
     draw.scanned = uniform(key, Decision::scanner) < probability(rates.link_scanner);
+    draw.complains = inbox && uniform(key, Decision::complaint) < probability(rates.complaint);
     draw.opens = uniform(key, Decision::open) < p_open;
     if (!draw.opens) return draw;
     draw.loads_images = uniform(key, Decision::images) >= probability(rates.image_blocking);

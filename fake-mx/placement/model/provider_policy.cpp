@@ -60,6 +60,12 @@ std::string format_score(double value) {
     return text;
 }
 
+std::string format_percent(double rate) {
+    char text[32];
+    std::snprintf(text, sizeof text, "%.2f%%", rate * 100);
+    return text;
+}
+
 std::string format_window(std::chrono::seconds window) {
     auto s = window.count();
     if (s % 86400 == 0) return std::to_string(s / 86400) + "d";
@@ -197,6 +203,19 @@ ProviderPolicy default_provider_policy() {
     return policy;
 }
 
+ComplaintRule default_complaint_rule() {
+    ComplaintRule rule;
+    // Gmail's reply to "an unusual rate of unsolicited mail" (support.google.com/a/answer/
+    // 3726730): the same 4.7.28 as its volume limit, which is how Gmail answers a spam rate
+    // past its 0.3 % (support.google.com/mail/answer/81126).
+    rule.action = PolicyAction::refuse(smtp::make_reply(
+        421, "4.7.28",
+        "Gmail has detected an unusual rate of unsolicited mail originating from your domain "
+        "{from_domain}. To protect our users from spam, mail sent from your domain has been "
+        "temporarily rate limited."));
+    return rule;
+}
+
 PolicyDecision default_placement(const SpamScore* spam) {
     PolicyDecision decision;
     if (spam != nullptr && spam->scored && spam->score >= spam->threshold) {
@@ -208,7 +227,19 @@ PolicyDecision default_placement(const SpamScore* spam) {
 }
 
 ProviderJudge::ProviderJudge(ProviderPolicy policy, std::size_t max_tracked_entries)
-    : policy_(std::move(policy)), domains_(max_tracked_entries), volume_(max_tracked_entries) {}
+    : policy_(std::move(policy)),
+      domains_(max_tracked_entries),
+      volume_(max_tracked_entries),
+      complaints_(max_tracked_entries) {}
+
+ProviderJudge::ComplaintWindow& ProviderJudge::renew(ComplaintWindow& window,
+                                                     std::chrono::seconds length,
+                                                     Clock::time_point now) {
+    if ((window.inbox == 0 && window.complaints == 0) || now - window.start >= length) {
+        window = ComplaintWindow{now, 0, 0};
+    }
+    return window;
+}
 
 std::uint64_t ProviderJudge::current(const Window& window, std::chrono::seconds length,
                                      Clock::time_point now) {
@@ -254,6 +285,25 @@ PolicyDecision ProviderJudge::judge(const MessageFacts& facts, Clock::time_point
                 break;
             }
         }
+        if (policy_.complaints && !domain_key.empty()) {
+            const ComplaintRule& rule = *policy_.complaints;
+            const ComplaintWindow* window = complaints_.peek(domain_key);
+            if (window != nullptr && now - window->start < rule.window &&
+                window->inbox >= rule.min_messages && window->inbox > 0) {
+                const double rate =
+                    static_cast<double>(window->complaints) / static_cast<double>(window->inbox);
+                if (rate > rule.max_rate) {
+                    verdict.fail(rule.action,
+                                 "complaints: " + std::to_string(window->complaints) + " of " +
+                                     std::to_string(window->inbox) + " inbox messages (" +
+                                     format_percent(rate) + ") over " +
+                                     format_percent(rule.max_rate) + " per " +
+                                     format_window(rule.window) + " for sending domain " +
+                                     sanitized(facts.from_domain),
+                                 facts);
+                }
+            }
+        }
         if (policy_.bulk_threshold == 0) {
             verdict.decision.bulk = true;
         } else if (!domain_key.empty()) {
@@ -292,8 +342,15 @@ PolicyDecision ProviderJudge::judge(const MessageFacts& facts, Clock::time_point
     return verdict.decision;
 }
 
-void ProviderJudge::message_accepted(const MessageFacts& facts, Clock::time_point now) {
+void ProviderJudge::message_accepted(const MessageFacts& facts, Clock::time_point now,
+                                     Placement placement, std::uint64_t recipients) {
     std::lock_guard lock(mutex_);
+    if (policy_.complaints && placement == Placement::inbox && !facts.from_domain.empty()) {
+        ComplaintWindow& window =
+            renew(complaints_.get_or_insert(lower(facts.from_domain), ComplaintWindow{}),
+                  policy_.complaints->window, now);
+        window.inbox += recipients;
+    }
     for (std::size_t i = 0; i < policy_.volume.size(); ++i) {
         const VolumeRule& rule = policy_.volume[i];
         if (rule.per == VolumeKey::from_domain && facts.from_domain.empty()) continue;
@@ -305,9 +362,18 @@ void ProviderJudge::message_accepted(const MessageFacts& facts, Clock::time_poin
     if (state.bulk.count >= policy_.bulk_threshold) state.bulk_sender = true;
 }
 
+void ProviderJudge::complaint(std::string_view from_domain, Clock::time_point now) {
+    if (!policy_.complaints || from_domain.empty()) return;
+    std::lock_guard lock(mutex_);
+    ComplaintWindow& window =
+        renew(complaints_.get_or_insert(lower(from_domain), ComplaintWindow{}),
+              policy_.complaints->window, now);
+    ++window.complaints;
+}
+
 std::size_t ProviderJudge::tracked_entries() const {
     std::lock_guard lock(mutex_);
-    return domains_.size() + volume_.size();
+    return domains_.size() + volume_.size() + complaints_.size();
 }
 
 }  // namespace relaylab::placement

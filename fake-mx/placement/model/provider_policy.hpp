@@ -2,7 +2,8 @@
 // them to one message at end of data: authentication for everyone (SPF or DKIM), forward-
 // confirmed reverse DNS of the sending IP, TLS; SPF and DKIM and aligned DMARC, and RFC 8058
 // one-click unsubscribe for bulk senders; the From domain's DMARC policy; spam score thresholds;
-// volume per sending domain or client IP. The answer is a placement (inbox, spam, rejected,
+// volume per sending domain or client IP; the rate of users' spam complaints per sending domain.
+// The answer is a placement (inbox, spam, rejected,
 // deferred) with the reply such a provider sends. Presets (scenarios/behaviours/gmail.json,
 // yahoo.json, outlook.json) fill this from a behaviour's "provider" key (behaviour_parser.cpp).
 //
@@ -76,6 +77,21 @@ struct VolumeRule {
     smtp::Reply reply;
 };
 
+// Users' "report spam" clicks per From domain: Gmail and Yahoo (Feb 2024) ask bulk senders to
+// keep the user-reported spam rate below 0.3 % and rate-limit or spam-folder mail beyond it.
+// The rate is complaints over recipient-messages the domain had filed in the inbox within one
+// fixed window (the first event after the window has passed starts a new one); it is judged
+// only once min_messages were filed, so that one complaint about a tiny sender means nothing.
+struct ComplaintRule {
+    double max_rate = 0.003;            // judged as "rate > max_rate"
+    std::uint64_t min_messages = 1000;  // inbox recipient-messages in the window before judging
+    std::chrono::seconds window{24 * 3600};
+    PolicyAction action;  // default_complaint_rule(): Gmail's 421 4.7.28
+};
+
+// Gmail's figures and reply (421 4.7.28 "unusual rate of unsolicited mail ... your domain").
+ComplaintRule default_complaint_rule();
+
 struct SpamThresholds {
     // Spam folder at this score; unset: at the filter's own threshold (spamd's required_score).
     std::optional<double> folder_at;
@@ -95,6 +111,7 @@ struct ProviderPolicy {
     bool enforce_dmarc_policy = true;
     SpamThresholds spam;
     std::vector<VolumeRule> volume;
+    std::optional<ComplaintRule> complaints;  // unset: complaints are not judged
     PolicyActions actions;
 };
 
@@ -150,9 +167,15 @@ class ProviderJudge {
     // and the checks go on, so a later refusal still wins.
     PolicyDecision judge(const MessageFacts& facts, Clock::time_point now);
 
-    // Call for every message accepted (inbox or spam): counts toward volume and bulk status.
-    // Apart from judge() because the shell may still refuse (its accept limit).
-    void message_accepted(const MessageFacts& facts, Clock::time_point now);
+    // Call for every message accepted (inbox or spam): counts toward volume and bulk status,
+    // and, filed in the inbox, its `recipients` toward the complaint rate's base. Apart from
+    // judge() because the shell may still refuse (its accept limit).
+    void message_accepted(const MessageFacts& facts, Clock::time_point now,
+                          Placement placement = Placement::inbox, std::uint64_t recipients = 1);
+
+    // A recipient reported a message from `from_domain` as spam (the simulated recipients, via
+    // the shell). Counts in the domain's complaint window; without a complaint rule: ignored.
+    void complaint(std::string_view from_domain, Clock::time_point now);
 
     std::size_t tracked_entries() const;
 
@@ -165,6 +188,14 @@ class ProviderJudge {
         Window bulk;
         bool bulk_sender = false;
     };
+    // One fixed window shared by both counts, so the rate compares like with like.
+    struct ComplaintWindow {
+        Clock::time_point start{};
+        std::uint64_t inbox = 0;
+        std::uint64_t complaints = 0;
+    };
+    static ComplaintWindow& renew(ComplaintWindow& window, std::chrono::seconds length,
+                                  Clock::time_point now);
     static std::uint64_t current(const Window& window, std::chrono::seconds length,
                                  Clock::time_point now);
     static void add(Window& window, std::chrono::seconds length, Clock::time_point now);
@@ -173,7 +204,8 @@ class ProviderJudge {
     ProviderPolicy policy_;
     mutable std::mutex mutex_;
     net::BoundedLru<DomainState> domains_;
-    net::BoundedLru<Window> volume_;  // key: rule index, '|', domain or IP
+    net::BoundedLru<Window> volume_;               // key: rule index, '|', domain or IP
+    net::BoundedLru<ComplaintWindow> complaints_;  // key: lower-case From domain
 };
 
 }  // namespace relaylab::placement

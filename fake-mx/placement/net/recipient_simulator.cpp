@@ -38,6 +38,8 @@ constexpr std::uint64_t link_pick_stream = 16;
 struct PreparedMessage {
     std::string message_key;
     std::string provider;
+    std::string host;
+    std::string from_domain;
     Placement placement = Placement::inbox;
     std::vector<std::string> recipients;
     ListUnsubscribe unsubscribe;
@@ -62,6 +64,7 @@ nlohmann::json truth_json(const EngagementTruth& t, bool with_abandoned) {
         {"requests_failed", t.requests_failed},
         {"dropped", t.dropped},
         {"no_one_click", t.no_one_click},
+        {"complaints", t.complaints},
         {"failure_reasons", t.failure_reasons},
     };
     if (with_abandoned) j["abandoned"] = t.abandoned;
@@ -150,6 +153,8 @@ struct RecipientSimulator::Impl {
         auto prepared = std::make_shared<PreparedMessage>();
         prepared->message_key = std::move(message.message_key);
         prepared->provider = std::move(message.provider);
+        prepared->host = std::move(message.host);
+        prepared->from_domain = std::move(message.from_domain);
         prepared->placement = message.placement;
         prepared->recipients = std::move(message.recipients);
         prepared->unsubscribe = read_list_unsubscribe(message.content);
@@ -206,7 +211,17 @@ struct RecipientSimulator::Impl {
             if (delivered) ++t.delivered;
             if (draw.scanned) ++t.scanned;
             if (draw.opens) ++t.opens;
+            if (draw.complains) ++t.complaints;
         });
+        if (draw.complains && config.on_complaint) {
+            // Before any request: the provider hears of it however the fetches go.
+            try {
+                config.on_complaint(
+                    Complaint{provider, message->host, message->from_domain, recipient});
+            } catch (...) {
+                log::report_escaped("recipients.on_complaint", std::current_exception());
+            }
+        }
 
         if (draw.scanned) {
             // A scanner fetches everything and follows no redirect: the tracker sees a click

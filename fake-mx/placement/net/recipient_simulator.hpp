@@ -3,8 +3,9 @@
 // the message's images (the tracking pixel among them) unless images are blocked, a click fetches
 // one of its links (redirects are not followed past the tracker: the target is not ours), an
 // unsubscribe POSTs "List-Unsubscribe=One-Click" to the List-Unsubscribe https URI (RFC 8058),
-// a link scanner fetches every link and image before the person does. What was drawn is the
-// truth a report compares the relay's tracking with.
+// a link scanner fetches every link and image before the person does, a complaint ("report
+// spam") is told to the caller (on_complaint), which hands it to the receiving host's provider
+// policy. What was drawn is the truth a report compares the relay's tracking with.
 //
 // Runs on its own io thread; offer() only copies the facts into a bounded queue (a full queue
 // counts the message as `dropped`, never blocks the fake MX). Every request has a deadline and
@@ -14,6 +15,7 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -26,12 +28,23 @@
 
 namespace relaylab::placement {
 
+// One recipient reported one message as spam.
+struct Complaint {
+    std::string provider;  // "" when the receiving host models none
+    std::string host;      // the fake MX host that filed the message
+    std::string from_domain;
+    std::string recipient;
+};
+
 struct RecipientSimulatorConfig {
     EngagementModel model;
     std::filesystem::path ca_file;  // trusted for https (the run's test CA); empty: system roots
     std::size_t max_queued = 10'000;
     std::size_t max_parallel = 16;  // requests in flight
     std::chrono::milliseconds request_timeout{std::chrono::seconds(10)};
+    // Called on the simulator's thread for every drawn complaint; must not block for long
+    // (FakeMx::report_complaint takes one mutex). Empty: complaints are only counted.
+    std::function<void(const Complaint&)> on_complaint;
 };
 
 // The facts of one accepted message the simulator needs (copied out of a ReceiverEvent).
@@ -41,6 +54,9 @@ struct DeliveredMessage {
     Placement placement = Placement::inbox;
     std::vector<std::string> recipients;
     std::string content;  // the message as received (links and headers are read from it)
+    // Last, so that brace-initialisation without them still reads as before.
+    std::string host;         // the fake MX host that accepted it (for complaints)
+    std::string from_domain;  // its RFC5322.From domain, "" when unknown (for complaints)
 };
 
 // Truth and outcomes so far. "done" counters count requests that got an HTTP answer.
@@ -57,6 +73,7 @@ struct EngagementTruth {
     std::uint64_t requests_failed = 0;    // no answer, or not 2xx/3xx, or a refused URL
     std::uint64_t dropped = 0;       // recipient-messages not taken: queue full, or not running
     std::uint64_t no_one_click = 0;  // wanted to unsubscribe, message offered no one-click
+    std::uint64_t complaints = 0;    // recipients who reported the message as spam
     std::uint64_t abandoned = 0;     // still queued or running when stop() gave up (total only)
     // Why requests failed: "not loopback", "HTTP 404", "timed out waiting for the response", ...
     std::map<std::string, std::uint64_t> failure_reasons;

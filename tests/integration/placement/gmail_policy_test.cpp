@@ -139,7 +139,11 @@ struct World {
                                                         std::chrono::hours(24),
                                                         small.provider->volume.at(0).reply}};
         fakemx::HostConfig bulk{"mx.bulk.test", "127.0.0.1", 0, std::move(small)};
-        config.hosts = {std::move(gmail), std::move(bulk)};
+        // The preset's complaint rule judged after 2 inbox messages instead of 1000.
+        fakemx::Behaviour complaints = fakemx::load_behaviour("gmail");
+        complaints.provider->complaints->min_messages = 2;
+        fakemx::HostConfig complained{"mx.complaints.test", "127.0.0.1", 0, std::move(complaints)};
+        config.hosts = {std::move(gmail), std::move(bulk), std::move(complained)};
         config.api = fakemx::ApiListen{};
         config.observer = [this](const fakemx::ReceiverEvent& event) {
             if (event.phase != smtp::Phase::data_end) return;
@@ -310,4 +314,39 @@ TEST_CASE("gmail policy for bulk senders and volume", "[placement][gmail][bulk]"
     }
     nlohmann::json counts = world.mx->stats()["hosts"][1]["placement"];
     CHECK(counts == nlohmann::json{{"inbox", 2}, {"spam", 2}, {"rejected", 1}, {"deferred", 1}});
+}
+
+TEST_CASE("complaints reported to a host defer the From domain past the rate",
+          "[placement][gmail][complaints]") {
+    if (!have_swaks()) {
+        test::skip_test("swaks is not installed (apt-get install swaks)");
+        return;
+    }
+    World world;
+    for (int i = 1; i <= 2; ++i) {
+        std::string t = world.send(2, "127.0.0.1", signed_message(i));
+        INFO(t);
+        REQUIRE(replied(t, "250 "));
+        CHECK(world.last_placement()["placement"] == "inbox");
+    }
+    // One complaint of two inbox messages: 50 %, over Gmail's 0.3 %.
+    world.mx->report_complaint("mx.complaints.test", "example.test");
+    // Hosts that did not file it, or do not exist, are not affected.
+    world.mx->report_complaint("mx.gmail.test", "example.test");
+    world.mx->report_complaint("mx.nowhere.test", "example.test");
+    std::string t = world.send(2, "127.0.0.1", signed_message(3));
+    INFO(t);
+    CHECK(replied(t, "421 4.7.28 "));
+    CHECK(t.find("your domain example.test") != std::string::npos);
+    SeenEvent e = world.last_event();
+    CHECK(e.placement == "deferred");
+    CHECK(e.reason.rfind("complaints: 1 of 2 inbox messages", 0) == 0);
+    // The gmail preset judges only after 1000 inbox messages: one complaint changes nothing.
+    std::string g = world.send(0, "127.0.0.1", signed_message(4));
+    INFO(g);
+    CHECK(replied(g, "250 "));
+    nlohmann::json stats = world.mx->stats();
+    CHECK(stats["hosts"][2]["complaints"] == 1);
+    CHECK(stats["hosts"][0]["complaints"] == 1);
+    CHECK(stats["hosts"][1]["complaints"] == 0);
 }

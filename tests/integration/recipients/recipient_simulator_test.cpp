@@ -13,6 +13,8 @@
 #include <chrono>
 #include <fstream>
 #include <map>
+#include <memory>
+#include <mutex>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -413,4 +415,64 @@ TEST_CASE("a full queue drops instead of blocking the caller", "[recipients]") {
     EngagementTruth truth = simulator.truth();
     CHECK(truth.dropped + truth.messages == 50);
     CHECK(truth.abandoned == 0);
+}
+
+TEST_CASE("complaints: every inbox recipient at 1.0, none at 0.0, each told to on_complaint",
+          "[recipients][complaints]") {
+    auto run = [](double rate, std::vector<Complaint>& heard) {
+        RecipientSimulatorConfig config;
+        config.model.defaults = never();
+        config.model.defaults.complaint = rate;
+        auto mutex = std::make_shared<std::mutex>();
+        config.on_complaint = [&heard, mutex](const Complaint& c) {
+            std::lock_guard lock(*mutex);
+            heard.push_back(c);
+        };
+        RecipientSimulator simulator(config);
+        simulator.start();
+        const std::vector<std::string> recipients = {"a@gmail.test", "b@gmail.test"};
+        // No links or images: nothing to fetch, only the complaint draws.
+        for (int i = 0; i < 6; ++i) {
+            Placement placement = i < 4    ? Placement::inbox
+                                  : i == 4 ? Placement::spam
+                                           : Placement::rejected;
+            DeliveredMessage message{"c" + std::to_string(i), "gmail", placement, recipients,
+                                     "From: news@shop.test\r\n\r\nhello\r\n"};
+            message.host = "mx.gmail.test";
+            message.from_domain = "shop.test";
+            simulator.offer(std::move(message));
+        }
+        simulator.offer(DeliveredMessage{"n", "", Placement::inbox, {"x@other.test"}, "x"});
+        simulator.stop(drain);
+        std::lock_guard lock(*mutex);
+        return simulator.to_json();
+    };
+    SECTION("rate 1.0: the inbox recipients complain, spam and rejected mail draw none") {
+        std::vector<Complaint> heard;
+        nlohmann::json json = run(1.0, heard);
+        INFO(json.dump(2));
+        CHECK(json["complaints"] == 9);  // 4 messages x 2 recipients, and the one without host
+        CHECK(json["by_provider"]["gmail"]["complaints"] == 8);
+        CHECK(json["by_provider"]["none"]["complaints"] == 1);
+        REQUIRE(heard.size() == 9);
+        std::size_t gmail = 0;
+        for (const auto& c : heard) {
+            if (c.provider != "gmail") {
+                CHECK(c.host.empty());
+                CHECK(c.recipient == "x@other.test");
+                continue;
+            }
+            ++gmail;
+            CHECK(c.host == "mx.gmail.test");
+            CHECK(c.from_domain == "shop.test");
+            CHECK((c.recipient == "a@gmail.test" || c.recipient == "b@gmail.test"));
+        }
+        CHECK(gmail == 8);
+    }
+    SECTION("rate 0.0: nobody complains") {
+        std::vector<Complaint> heard;
+        nlohmann::json json = run(0.0, heard);
+        CHECK(json["complaints"] == 0);
+        CHECK(heard.empty());
+    }
 }

@@ -279,8 +279,105 @@ TEST_CASE("the judge's tables are bounded", "[policy][memory]") {
         sender.client_ip = "10.0." + std::to_string(i / 256) + "." + std::to_string(i % 256);
         judge.message_accepted(sender.facts(), t0);
     }
-    // Two volume tables' keys share one LRU, plus one bulk table.
-    CHECK(judge.tracked_entries() <= 20);
+    // Two volume tables' keys share one LRU, plus the bulk and the complaint tables.
+    CHECK(judge.tracked_entries() <= 30);
+}
+
+namespace {
+
+// Gmail's policy with a complaint rule small enough to cross in a test.
+ProviderPolicy with_complaints(double max_rate, std::uint64_t min_messages,
+                               std::chrono::seconds window) {
+    ProviderPolicy policy = gmail();
+    REQUIRE(policy.complaints);
+    policy.complaints->max_rate = max_rate;
+    policy.complaints->min_messages = min_messages;
+    policy.complaints->window = window;
+    return policy;
+}
+
+}  // namespace
+
+TEST_CASE("a complaint rate over max_rate defers the domain with 421 4.7.28",
+          "[policy][complaints]") {
+    ProviderJudge judge(with_complaints(0.01, 100, std::chrono::seconds(3600)), 1000);
+    Sender sender;
+    // 100 recipients filed in the inbox in one message, then 1 complaint: exactly 1 %, not over.
+    judge.message_accepted(sender.facts(), t0, Placement::inbox, 100);
+    judge.complaint("example.test", t0 + 1s);
+    CHECK(judge.judge(sender.facts(), t0 + 2s).placement == Placement::inbox);
+    // The second complaint makes 2 %.
+    judge.complaint("EXAMPLE.test", t0 + 3s);
+    PolicyDecision d = judge.judge(sender.facts(), t0 + 4s);
+    INFO(describe(d));
+    CHECK(d.placement == Placement::deferred);
+    REQUIRE(d.reply);
+    CHECK(d.reply->code == 421);
+    CHECK(d.reply->enhanced == "4.7.28");
+    CHECK(d.reply->text().find("your domain example.test") != std::string::npos);
+    CHECK(d.reason ==
+          "complaints: 2 of 100 inbox messages (2.00%) over 1.00% per 1h for sending domain "
+          "example.test");
+
+    SECTION("another domain is not affected") {
+        Sender other;
+        other.from_domain = "other.test";
+        CHECK(judge.judge(other.facts(), t0 + 4s).placement == Placement::inbox);
+    }
+    SECTION("more inbox mail dilutes the rate below max again") {
+        judge.message_accepted(sender.facts(), t0 + 5s, Placement::inbox, 100);
+        CHECK(judge.judge(sender.facts(), t0 + 6s).placement == Placement::inbox);
+    }
+    SECTION("spam-foldered mail is no base for the rate") {
+        judge.message_accepted(sender.facts(), t0 + 5s, Placement::spam, 1000);
+        CHECK(judge.judge(sender.facts(), t0 + 6s).placement == Placement::deferred);
+    }
+    SECTION("the window's end starts over") {
+        CHECK(judge.judge(sender.facts(), t0 + 3599s).placement == Placement::deferred);
+        CHECK(judge.judge(sender.facts(), t0 + 3600s).placement == Placement::inbox);
+        // A complaint after the window is counted in a new one, with no inbox mail yet.
+        judge.complaint("example.test", t0 + 3601s);
+        CHECK(judge.judge(sender.facts(), t0 + 3602s).placement == Placement::inbox);
+    }
+}
+
+TEST_CASE("the complaint rate is judged only after min_messages inbox messages",
+          "[policy][complaints]") {
+    ProviderJudge judge(with_complaints(0.003, 1000, std::chrono::seconds(86400)), 1000);
+    Sender sender;
+    for (int i = 0; i < 999; ++i)
+        judge.message_accepted(sender.facts(), t0);
+    for (int i = 0; i < 50; ++i)
+        judge.complaint("example.test", t0 + 1s);
+    // 5 % of 999: a small sender's rate is not judged.
+    CHECK(judge.judge(sender.facts(), t0 + 2s).placement == Placement::inbox);
+    judge.message_accepted(sender.facts(), t0 + 3s);
+    CHECK(judge.judge(sender.facts(), t0 + 4s).placement == Placement::deferred);
+}
+
+TEST_CASE("a complaint rule with \"spam\" files the domain's mail as spam",
+          "[policy][complaints]") {
+    ProviderPolicy policy = with_complaints(0.003, 1, std::chrono::seconds(86400));
+    policy.complaints->action = PolicyAction::spam_folder();
+    ProviderJudge judge(policy, 1000);
+    Sender sender;
+    judge.message_accepted(sender.facts(), t0);
+    judge.complaint("example.test", t0);
+    PolicyDecision d = judge.judge(sender.facts(), t0 + 1s);
+    CHECK(d.placement == Placement::spam);
+    CHECK_FALSE(d.reply);
+    CHECK(d.reason.rfind("complaints: 1 of 1 inbox messages", 0) == 0);
+}
+
+TEST_CASE("without a complaint rule complaints change nothing", "[policy][complaints]") {
+    ProviderPolicy policy = gmail();
+    policy.complaints.reset();
+    ProviderJudge judge(policy, 1000);
+    Sender sender;
+    judge.message_accepted(sender.facts(), t0);
+    for (int i = 0; i < 10; ++i)
+        judge.complaint("example.test", t0);
+    CHECK(judge.judge(sender.facts(), t0 + 1s).placement == Placement::inbox);
 }
 
 TEST_CASE("without a provider policy: inbox unless spamd says spam", "[policy][default]") {

@@ -152,6 +152,20 @@ TEST_CASE("provider mistakes name the JSON pointer", "[parse][errors]") {
         {"like no preset", R"({"provider": {"like": "greylist"}})",
          "/provider/like: \"greylist\" is not a preset with a provider policy"},
         {"like not a string", R"({"provider": {"like": 5}})", "/provider/like: "},
+        {"complaints not an object", R"({"provider": {"name": "x", "complaints": 0.003}})",
+         "/provider/complaints: must be an object"},
+        {"complaint rate of 1", R"({"provider": {"name": "x", "complaints": {"max_rate": 1}}})",
+         "/provider/complaints/max_rate: must be below 1"},
+        {"complaint rate negative",
+         R"({"provider": {"name": "x", "complaints": {"max_rate": -0.1}}})",
+         "/provider/complaints/max_rate: "},
+        {"complaint min zero", R"({"provider": {"name": "x", "complaints": {"min_messages": 0}}})",
+         "/provider/complaints/min_messages: "},
+        {"complaint reply accepts",
+         R"({"provider": {"name": "x", "complaints": {"reply": "250 2.0.0 fine"}}})",
+         "/provider/complaints/reply: must be \"spam\""},
+        {"complaint unknown key", R"({"provider": {"name": "x", "complaints": {"rate": 0.1}}})",
+         "/provider/complaints/rate: unknown key"},
     }));
     INFO(c.label);
     CHECK_THROWS_AS(parse_behaviour(nlohmann::json::parse(c.json), "test.json"), BehaviourError);
@@ -174,4 +188,49 @@ TEST_CASE("\"like\" starts from a preset and changes only what is given", "[pars
     CHECK(p.volume[0].max == 50);
     auto renamed = parse_provider_json(R"({"provider": {"like": "gmail", "name": "gmail-ci"}})");
     CHECK(renamed.provider == "gmail-ci");
+}
+
+TEST_CASE("complaint thresholds: presets, defaults and overrides", "[parse][complaints]") {
+    auto gmail = *load_behaviour("gmail").provider;
+    REQUIRE(gmail.complaints);
+    CHECK(gmail.complaints->max_rate == Approx(0.003));
+    CHECK(gmail.complaints->min_messages == 1000);
+    CHECK(gmail.complaints->window == std::chrono::hours(24));
+    REQUIRE(gmail.complaints->action.reply);
+    CHECK(gmail.complaints->action.reply->code == 421);
+    CHECK(gmail.complaints->action.reply->enhanced == "4.7.28");
+
+    auto yahoo = *load_behaviour("yahoo").provider;
+    REQUIRE(yahoo.complaints);
+    CHECK(yahoo.complaints->max_rate == Approx(0.003));
+    REQUIRE(yahoo.complaints->action.reply);
+    CHECK(yahoo.complaints->action.reply->text().find("[TSS04]") != std::string::npos);
+    CHECK(yahoo.complaints->action.reply->text().find("user complaints") != std::string::npos);
+
+    CHECK_FALSE(load_behaviour("outlook").provider->complaints);
+
+    SECTION("an empty object is Gmail's rule") {
+        auto p = parse_provider_json(R"({"provider": {"name": "x", "complaints": {}}})");
+        REQUIRE(p.complaints);
+        CHECK(p.complaints->max_rate == Approx(0.003));
+        REQUIRE(p.complaints->action.reply);
+        CHECK(p.complaints->action.reply->enhanced == "4.7.28");
+    }
+    SECTION("every key overridable; \"spam\" files instead of deferring") {
+        auto p = parse_provider_json(
+            R"({"provider": {"like": "gmail", "complaints": {"max_rate": 0.01,
+                "min_messages": 20, "window": "2h", "reply": "spam"}}})");
+        REQUIRE(p.complaints);
+        CHECK(p.complaints->max_rate == Approx(0.01));
+        CHECK(p.complaints->min_messages == 20);
+        CHECK(p.complaints->window == std::chrono::hours(2));
+        CHECK_FALSE(p.complaints->action.reply);
+    }
+    SECTION("null drops the preset's rule") {
+        auto p = parse_provider_json(R"({"provider": {"like": "gmail", "complaints": null}})");
+        CHECK_FALSE(p.complaints);
+    }
+    SECTION("without the key there is no rule") {
+        CHECK_FALSE(parse_provider_json(R"({"provider": {"name": "x"}})").complaints);
+    }
 }

@@ -14,7 +14,7 @@ namespace {
 constexpr int draws = 20'000;
 
 struct Counts {
-    int opens = 0, images = 0, clicks = 0, unsubscribes = 0, scanned = 0;
+    int opens = 0, images = 0, clicks = 0, unsubscribes = 0, scanned = 0, complaints = 0;
 };
 
 Counts count_draws(const EngagementModel& model, std::string_view provider, Placement placement) {
@@ -29,6 +29,7 @@ Counts count_draws(const EngagementModel& model, std::string_view provider, Plac
         counts.clicks += d.clicks;
         counts.unsubscribes += d.unsubscribes;
         counts.scanned += d.scanned;
+        counts.complaints += d.complains;
         if (d.clicks || d.loads_images || d.unsubscribes) REQUIRE(d.opens);
     }
     return counts;
@@ -55,6 +56,7 @@ TEST_CASE("rates land on the configured ones", "[engagement]") {
     model.defaults.unsubscribe = 0.10;
     model.defaults.image_blocking = 0.30;
     model.defaults.link_scanner = 0.15;
+    model.defaults.complaint = 0.05;
 
     SECTION("inbox") {
         Counts c = count_draws(model, "", Placement::inbox);
@@ -63,17 +65,19 @@ TEST_CASE("rates land on the configured ones", "[engagement]") {
         check_rate("image loads (of opens)", c.images, c.opens, 0.70);
         check_rate("unsubscribes (of opens)", c.unsubscribes, c.opens, 0.10);
         check_rate("scanned", c.scanned, draws, 0.15);
+        check_rate("complaints", c.complaints, draws, 0.05);
     }
-    SECTION("spam folder: rarely opened, still scanned") {
+    SECTION("spam folder: rarely opened, still scanned, never complained about") {
         Counts c = count_draws(model, "", Placement::spam);
         check_rate("opens", c.opens, draws, 0.02);
         check_rate("clicks", c.clicks, draws, 0.005);
         check_rate("scanned", c.scanned, draws, 0.15);
+        CHECK(c.complaints == 0);
     }
     SECTION("rejected and deferred mail: nothing happens") {
         for (Placement p : {Placement::rejected, Placement::deferred}) {
             Counts c = count_draws(model, "", p);
-            CHECK(c.opens + c.clicks + c.scanned + c.images + c.unsubscribes == 0);
+            CHECK(c.opens + c.clicks + c.scanned + c.images + c.unsubscribes + c.complaints == 0);
         }
     }
 }
@@ -100,6 +104,14 @@ TEST_CASE("certain and impossible rates are exact", "[engagement]") {
     CHECK(inbox.clicks == draws);
     CHECK(inbox.unsubscribes == draws);
     CHECK(inbox.scanned == 0);
+    CHECK(inbox.complaints == 0);
+    model.defaults.complaint = 1.0;
+    CHECK(count_draws(model, "", Placement::inbox).complaints == draws);
+    // The complaint draw is its own stream: the other draws do not move.
+    Counts with_complaints = count_draws(model, "", Placement::inbox);
+    CHECK(with_complaints.opens == inbox.opens);
+    CHECK(with_complaints.scanned == inbox.scanned);
+    model.defaults.complaint = 0.0;
     Counts spam = count_draws(model, "", Placement::spam);
     CHECK(spam.opens + spam.clicks == 0);
     // A click rate above the open rate cannot happen: clickers are openers.

@@ -61,6 +61,8 @@ TEST_CASE("the section: placement chart, spam, unsubscribe, measured vs true",
     CHECK_THAT(section, Catch::Contains("15.9%"));  // open_rate 0.1589
     CHECK_THAT(section, Catch::Contains("18.2%"));  // true_open_rate 0.1818
     CHECK_THAT(section, Catch::Contains("Deferred by quota"));
+    CHECK_THAT(section, Catch::Contains("Spam complaints"));
+    CHECK_THAT(section, Catch::Contains(">0.20%<"));  // rate 0.001976, two decimals
     CHECK(section.find("not measured") == std::string::npos);
     CHECK(loads_nothing(page));
     CHECK(shows_no_raw_non_numbers(page));
@@ -77,11 +79,22 @@ TEST_CASE("nulls read 'not measured'; nothing scored says so", "[reports][html][
                  {"mean_score", nullptr},
                  {"top_rules", nlohmann::json::array()}};
     d["placement"] = nlohmann::json::object();
+    d["complaints"]["reported"] = nullptr;
+    d["complaints"]["rate"] = nullptr;
     auto section = section_of(render_html(report));
-    CHECK(count(section, "not measured") == 5);
+    CHECK(count(section, "not measured") == 7);
     CHECK_THAT(section, Catch::Contains("No message was scored"));
     CHECK_THAT(section, Catch::Contains("No receiver judged a message"));
     CHECK(chart_count(section) == 1);  // an empty frame, same size
+}
+
+TEST_CASE("a report without complaints draws no complaint table",
+          "[reports][html][deliverability]") {
+    auto report = report_with_section();
+    report["deliverability"].erase("complaints");
+    auto section = section_of(render_html(report));
+    CHECK(section.find("Spam complaints") == std::string::npos);
+    CHECK_THAT(section, Catch::Contains("Deferred by quota"));
 }
 
 TEST_CASE("hostile names are escaped; wrong types do not break the page",

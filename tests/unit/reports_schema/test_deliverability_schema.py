@@ -55,10 +55,18 @@ class DeliverabilitySchema(unittest.TestCase):
             engagement[key] = None
         self.report["deliverability"]["spam"]["mean_score"] = None
         self.report["deliverability"]["unsubscribe"]["sent_after_unsubscribe"] = None
+        self.report["deliverability"]["complaints"]["reported"] = None
+        self.report["deliverability"]["complaints"]["rate"] = None
+        self.assertEqual(report_check.schema_errors(self.report), [])
+
+    def test_complaints_are_optional(self):
+        # Reports written before the complaint rate still validate.
+        del self.report["deliverability"]["complaints"]
         self.assertEqual(report_check.schema_errors(self.report), [])
 
     def test_unknown_key_in_each_part(self):
-        for part in ("placement/gmail", "spam", "unsubscribe", "engagement", "quotas", ""):
+        for part in ("placement/gmail", "spam", "unsubscribe", "engagement", "quotas",
+                     "complaints", ""):
             with self.subTest(part=part):
                 broken = copy.deepcopy(self.report)
                 target = broken["deliverability"]
@@ -71,7 +79,8 @@ class DeliverabilitySchema(unittest.TestCase):
     def test_required_keys(self):
         for part, key in (("", "placement"), ("", "quotas"), ("engagement", "open_rate"),
                           ("unsubscribe", "sent_after_unsubscribe"), ("spam", "top_rules"),
-                          ("placement/gmail", "rejected"), ("quotas", "deferred_by_quota")):
+                          ("placement/gmail", "rejected"), ("quotas", "deferred_by_quota"),
+                          ("complaints", "reported"), ("complaints", "rate")):
             with self.subTest(key=key):
                 broken = copy.deepcopy(self.report)
                 target = broken["deliverability"]
@@ -91,6 +100,9 @@ class DeliverabilitySchema(unittest.TestCase):
         broken = copy.deepcopy(self.report)
         broken["deliverability"]["spam"]["top_rules"][0]["count"] = "12"
         self.assert_refused(broken, "/deliverability/spam/top_rules/0/count", ["12"])
+        broken = copy.deepcopy(self.report)
+        broken["deliverability"]["complaints"]["rate"] = 2
+        self.assert_refused(broken, "/deliverability/complaints/rate", ["2"])
 
 
 if __name__ == "__main__":

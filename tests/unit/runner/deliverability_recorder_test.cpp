@@ -261,6 +261,45 @@ TEST_CASE("quotas: relay refusals plus receivers' volume deferrals", "[runner][d
     CHECK(h.report()["quotas"]["relay_refused"].is_null());
 }
 
+TEST_CASE("complaints: true reports over inbox recipient-messages, and complaint deferrals",
+          "[runner][deliverability]") {
+    Harness h;
+    // 3 + 1 inbox recipient-messages, 2 in the spam folder (no base), one complaint deferral.
+    h.judged(1, {"a@gmail.test", "b@gmail.test", "c@gmail.test"}, {});
+    h.judged(2, {"d@gmail.test"}, {});
+    h.judged(3, {"e@gmail.test", "f@gmail.test"}, {.where = placement::Placement::spam});
+    h.judged(4, {"g@gmail.test"},
+             {.where = placement::Placement::deferred,
+              .reason = "complaints: 2 of 1000 inbox messages (0.20%) over 0.10% per 1d"});
+    SECTION("without simulated recipients: unknown, not 0") {
+        auto complaints = h.report()["complaints"];
+        CHECK(complaints["reported"].is_null());
+        CHECK(complaints["rate"].is_null());
+        CHECK(complaints["inbox"] == 4);
+        CHECK(complaints["receiver_deferred"] == 1);
+    }
+    SECTION("with them: the rate over the inbox") {
+        DeliverabilityInputs inputs;
+        placement::EngagementTruth truth;
+        truth.complaints = 1;
+        inputs.truth = truth;
+        auto complaints = h.report(inputs)["complaints"];
+        CHECK(complaints["reported"] == 1);
+        CHECK(complaints["rate"].get<double>() == Approx(0.25));
+        // Volume deferrals are not complaint deferrals, nor the other way round.
+        CHECK(h.report(inputs)["quotas"]["receiver_deferred"] == 0);
+    }
+    SECTION("nothing in the inbox: no rate") {
+        Harness empty;
+        empty.judged(1, {"a@gmail.test"}, {.where = placement::Placement::spam});
+        DeliverabilityInputs inputs;
+        inputs.truth = placement::EngagementTruth{};
+        auto complaints = empty.report(inputs)["complaints"];
+        CHECK(complaints["reported"] == 0);
+        CHECK(complaints["rate"].is_null());
+    }
+}
+
 TEST_CASE("expectations read the deliverability section", "[runner][deliverability]") {
     Harness h;
     for (std::uint64_t n = 1; n <= 4; ++n)

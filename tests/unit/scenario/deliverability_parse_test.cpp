@@ -59,8 +59,8 @@ TEST_CASE("world.recipients: defaults, overrides per provider", "[scenario]") {
     ExampleFolder folder;
     auto world = parse_world(folder, R"({"recipients": {
         "seed": 42, "open": {"inbox": 0.3, "spam": 0.02}, "click": {"inbox": 0.05},
-        "unsubscribe": 0.1, "image_blocking": 0.2, "link_scanner": 0.05,
-        "providers": {"gmail": {"open": {"inbox": 0.5}, "link_scanner": 0},
+        "unsubscribe": 0.1, "image_blocking": 0.2, "link_scanner": 0.05, "complaint": 0.002,
+        "providers": {"gmail": {"open": {"inbox": 0.5}, "link_scanner": 0, "complaint": 0.01},
                       "outlook": {"link_scanner": 0.9}}}})")
                      .world;
     REQUIRE(world.recipients);
@@ -73,12 +73,15 @@ TEST_CASE("world.recipients: defaults, overrides per provider", "[scenario]") {
     CHECK(model.defaults.unsubscribe == Approx(0.1));
     CHECK(model.defaults.image_blocking == Approx(0.2));
     CHECK(model.defaults.link_scanner == Approx(0.05));
+    CHECK(model.defaults.complaint == Approx(0.002));
     REQUIRE(model.providers.size() == 2);
     const auto& gmail = model.providers.at("gmail");
     CHECK(gmail.open_inbox == Approx(0.5));
     CHECK(gmail.open_spam == Approx(0.02));  // from the defaults
     CHECK(gmail.link_scanner == 0);
     CHECK(gmail.unsubscribe == Approx(0.1));
+    CHECK(gmail.complaint == Approx(0.01));
+    CHECK(model.rates_for("outlook").complaint == Approx(0.002));  // from the defaults
     CHECK(model.rates_for("outlook").link_scanner == Approx(0.9));
     CHECK(model.rates_for("yahoo").open_inbox == Approx(0.3));  // no override: the defaults
 }
@@ -127,6 +130,11 @@ TEST_CASE("deliverability errors name their JSON pointer", "[scenario]") {
              "/world/recipients/opens", "unknown key"},
         Case{"rate above 1", R"({"recipients": {"unsubscribe": 1.5}})",
              "/world/recipients/unsubscribe", "not in the range 0.0 to 1.0"},
+        Case{"complaint above 1", R"({"recipients": {"complaint": 2}})",
+             "/world/recipients/complaint", "not in the range 0.0 to 1.0"},
+        Case{"provider complaint negative",
+             R"({"recipients": {"providers": {"gmail": {"complaint": -0.5}}}})",
+             "/world/recipients/providers/gmail/complaint", "not in the range"},
         Case{"negative rate", R"({"recipients": {"open": {"inbox": -0.1}}})",
              "/world/recipients/open/inbox", "not in the range"},
         Case{"open not an object", R"({"recipients": {"open": 0.2}})", "/world/recipients/open",
