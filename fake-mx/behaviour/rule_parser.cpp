@@ -73,11 +73,10 @@ std::vector<std::string> parse_verdicts(const nlohmann::json& value, const Where
 }
 
 Conditions parse_conditions(const nlohmann::json& value, const Where& where, unsigned phases) {
-    expect_object(
-        value, where,
-        {"sender", "recipient", "domain", "helo", "client_ip", "connection", "message", "attempt",
-         "tls", "spf", "dkim", "dmarc", "arc", "dmarc_policy", "spam_score", "first",
-         "probability"});
+    expect_object(value, where,
+                  {"sender", "recipient", "domain", "helo", "client_ip", "connection", "message",
+                   "attempt", "tls", "spf", "dkim", "dmarc", "arc", "dmarc_policy", "spam_score",
+                   "first", "probability"});
     Conditions when;
     auto globs = [&](const char* key, std::vector<std::string>& out, unsigned allowed) {
         if (!value.contains(key)) return;
@@ -139,9 +138,11 @@ Conditions parse_conditions(const nlohmann::json& value, const Where& where, uns
             at.fail("needs \"min\" or \"max\" (spamd points, e.g. {\"min\": 5})");
         constexpr double max_points = 1e6;  // GTUBE scores 1000
         if (range.contains("min"))
-            when.spam_score_min = json::get_number(range["min"], at / "min", -max_points, max_points);
+            when.spam_score_min =
+                json::get_number(range["min"], at / "min", -max_points, max_points);
         if (range.contains("max"))
-            when.spam_score_max = json::get_number(range["max"], at / "max", -max_points, max_points);
+            when.spam_score_max =
+                json::get_number(range["max"], at / "max", -max_points, max_points);
         if (when.spam_score_min && when.spam_score_max &&
             *when.spam_score_max < *when.spam_score_min) {
             (at / "max").fail("is below \"min\": no score could match");

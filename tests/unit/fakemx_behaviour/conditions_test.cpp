@@ -286,14 +286,16 @@ TEST_CASE("spamd's score at data_end: a range of points", "[conditions][spam]") 
 }
 
 TEST_CASE("spam_score mistakes name the JSON pointer", "[conditions][spam]") {
-    CHECK_THROWS_WITH(engine_from(R"({"rules": [{"phase": "rcpt", "match": {"spam_score": {"min": 5}},
+    CHECK_THROWS_WITH(
+        engine_from(R"({"rules": [{"phase": "rcpt", "match": {"spam_score": {"min": 5}},
                                     "reply": "550 5.7.1 no"}]})"),
-                      Catch::Contains("/rules/0/match/spam_score: this condition is only known at data_end"));
+        Catch::Contains("/rules/0/match/spam_score: this condition is only known at data_end"));
     CHECK_THROWS_WITH(engine_from(R"({"rules": [{"phase": "data_end", "match": {"spam_score": {}},
                                     "reply": "550 5.7.1 no"}]})"),
                       Catch::Contains("/rules/0/match/spam_score: needs \"min\" or \"max\""));
     CHECK_THROWS_WITH(
-        engine_from(R"({"rules": [{"phase": "data_end", "match": {"spam_score": {"min": 5, "max": 1}},
+        engine_from(
+            R"({"rules": [{"phase": "data_end", "match": {"spam_score": {"min": 5, "max": 1}},
                      "reply": "550 5.7.1 no"}]})"),
         Catch::Contains("/rules/0/match/spam_score/max: is below"));
 }
