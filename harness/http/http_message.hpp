@@ -18,6 +18,8 @@ struct HttpRequest {
     std::string body;
     std::string content_type;    // the request's Content-Type field; "" when absent
     std::string client_address;  // the peer's IP address as text; "" when unknown
+    std::string host;            // the Host field as sent ("" when absent; HTTPS endpoint only)
+    std::string server_name;     // TLS SNI the client asked for ("" when none or plain HTTP)
 };
 
 struct HttpResponse {

@@ -3,9 +3,9 @@
 #include <atomic>
 #include <system_error>
 
+#include "harness/http/https_endpoint.hpp"
 #include "harness/log/log.hpp"
 #include "harness/net/tls.hpp"
-#include "harness/relay/engagement/https_endpoint.hpp"
 #include "harness/relay/engagement/list_unsubscribe_stamp.hpp"
 #include "harness/relay/engagement/one_click_request.hpp"
 #include "harness/relay/engagement/suppression_list.hpp"
@@ -39,7 +39,7 @@ class UnsubscribeServiceImpl final : public UnsubscribeService {
           host_(url_host(config)),
           list_(settings_.suppression_file.empty() ? config.spool / "suppressed"
                                                    : settings_.suppression_file) {
-        HttpsEndpointConfig endpoint;
+        http::HttpsEndpointConfig endpoint;
         endpoint.address = settings_.listen.address;
         if (endpoint.address.starts_with('[') && endpoint.address.ends_with(']'))
             endpoint.address = endpoint.address.substr(1, endpoint.address.size() - 2);
@@ -59,7 +59,7 @@ class UnsubscribeServiceImpl final : public UnsubscribeService {
             endpoint.tls = net::make_server_context(
                 net::issue_certificate(ca, name, net::valid_for_days(endpoint_certificate_days)));
         }
-        endpoint_ = std::make_unique<HttpsEndpoint>(
+        endpoint_ = std::make_unique<http::HttpsEndpoint>(
             std::move(endpoint),
             [this](const http::HttpRequest& request) { return answer(request); });
         const SuppressionLoad& loaded = list_.loaded();
@@ -165,7 +165,7 @@ class UnsubscribeServiceImpl final : public UnsubscribeService {
     std::string base_url_;  // set by start(), before any hook or request can read it
     std::atomic<std::uint64_t> requests_{0}, unsubscribed_{0}, already_{0}, bad_token_{0},
         forms_{0}, refused_rcpts_{0}, stamped_{0};
-    std::unique_ptr<HttpsEndpoint> endpoint_;  // last: stopped before the members it uses go
+    std::unique_ptr<http::HttpsEndpoint> endpoint_;  // last: stopped before the members it uses go
 };
 
 }  // namespace

@@ -1,8 +1,8 @@
 // One-click unsubscribe (RFC 8058) as an ESP runs it: List-Unsubscribe (an https URL with a
 // token naming message and recipient; no mailto, see list_unsubscribe_stamp.hpp) and
 // List-Unsubscribe-Post added to single-recipient messages that carry none; an HTTPS endpoint
-// (Boost.Beast, https_endpoint.hpp) that takes the POST "List-Unsubscribe=One-Click" to
-// /u/<token> (one_click_request.hpp) and adds the recipient to a durable suppression list
+// (Boost.Beast, harness/http/https_endpoint.hpp) that takes the POST "List-Unsubscribe=One-Click"
+// to /u/<token> (one_click_request.hpp) and adds the recipient to a durable suppression list
 // (suppression_list.hpp: one address per line, fsynced before the 200); RCPT TO a suppressed
 // address is refused (550 5.7.1). The list is read back at start, so it survives restarts.
 // stats(): {"requests", "unsubscribed", "already", "bad_token", "forms" (GET pages shown),

@@ -1,9 +1,9 @@
-// A small HTTPS server for the relay's own endpoints (the one-click unsubscribe URL): Boost.Beast
+// A small HTTPS server: Boost.Beast
 // with C++20 coroutines on its own io thread, TLS from a given context, one request per
 // connection (Connection: close), a deadline on the handshake, the request and the response, a
 // cap on header and body sizes (431, 413) and on concurrent connections (beyond it the newcomer
-// is closed at once). The shape of harness/http/https_fixture_host.cpp, with request bodies and
-// a handler instead of fixed documents.
+// is closed at once). The relay's one-click unsubscribe URL and the fixture document host
+// (https_fixture_host.hpp) both run on it.
 //
 // The handler runs on a worker thread, never on the io thread: it may fsync (an unsubscribe is
 // durable before its 200), and a slow disk must not stall other clients' handshakes. What a
@@ -21,7 +21,7 @@
 
 #include "harness/http/http_message.hpp"
 
-namespace relaylab::relay {
+namespace relaylab::http {
 
 struct HttpsEndpointConfig {
     std::string address = "127.0.0.1";
@@ -40,7 +40,7 @@ struct HttpsEndpointConfig {
 class HttpsEndpoint {
   public:
     // Throws std::invalid_argument without a TLS context or handler.
-    HttpsEndpoint(HttpsEndpointConfig config, http::HttpHandler handler);
+    HttpsEndpoint(HttpsEndpointConfig config, HttpHandler handler);
     ~HttpsEndpoint();  // stop()
     HttpsEndpoint(const HttpsEndpoint&) = delete;
     HttpsEndpoint& operator=(const HttpsEndpoint&) = delete;
@@ -59,4 +59,4 @@ class HttpsEndpoint {
     std::unique_ptr<Impl> impl_;
 };
 
-}  // namespace relaylab::relay
+}  // namespace relaylab::http

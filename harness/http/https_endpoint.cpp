@@ -1,4 +1,4 @@
-#include "harness/relay/engagement/https_endpoint.hpp"
+#include "harness/http/https_endpoint.hpp"
 
 #include <atomic>
 #include <boost/asio/as_tuple.hpp>
@@ -23,7 +23,7 @@
 #include "harness/log/log.hpp"
 #include "harness/log/spawn_handler.hpp"
 
-namespace relaylab::relay {
+namespace relaylab::http {
 
 namespace asio = boost::asio;
 namespace beast = boost::beast;
@@ -38,8 +38,8 @@ constexpr std::chrono::milliseconds shutdown_timeout{500};
 // Requests waiting for the handler's worker beyond this wait for a slot (no unbounded queue).
 constexpr std::size_t handler_queue_limit = 64;
 
-http::HttpResponse plain(unsigned status, std::string body) {
-    http::HttpResponse response;
+HttpResponse plain(unsigned status, std::string body) {
+    HttpResponse response;
     response.status = status;
     response.content_type = "text/plain; charset=utf-8";
     response.body = std::move(body);
@@ -50,7 +50,7 @@ http::HttpResponse plain(unsigned status, std::string body) {
 
 struct HttpsEndpoint::Impl {
     HttpsEndpointConfig config;
-    http::HttpHandler handler;
+    HttpHandler handler;
     std::atomic<std::uint64_t> answered{0};
     std::atomic<std::uint64_t> failed{0};
     std::size_t active = 0;  // touched on the io thread only
@@ -63,11 +63,11 @@ struct HttpsEndpoint::Impl {
     // One worker: handlers that fsync are serialised anyway; destroyed (joined) first.
     exec::WorkerPool pool{exec::WorkerPoolConfig{1, handler_queue_limit}};
 
-    asio::awaitable<http::HttpResponse> answer(const http::HttpRequest& request) {
+    asio::awaitable<HttpResponse> answer(const HttpRequest& request) {
         // The request stays in the caller's frame and the job captures it by reference: g++ 12
         // destroys a coroutine temporary that owns strings twice (a lambda capturing the
         // request by value crashed here).
-        std::optional<http::HttpResponse> response;
+        std::optional<HttpResponse> response;
         try {
             response = co_await pool.run(io.get_executor(), [&] { return handler(request); });
         } catch (const std::exception& error) {
@@ -97,7 +97,7 @@ struct HttpsEndpoint::Impl {
         lowest.expires_after(config.request_timeout);
         std::size_t transferred = 0;
         std::tie(ec, transferred) = co_await bhttp::async_read(stream, buffer, parser, nothrow);
-        http::HttpResponse response;
+        HttpResponse response;
         bool head = false;
         if (ec == bhttp::error::header_limit || ec == bhttp::error::buffer_overflow) {
             response = plain(431, "request header too large\n");
@@ -109,12 +109,15 @@ struct HttpsEndpoint::Impl {
         } else {
             const auto& message = parser.get();
             head = message.method() == bhttp::verb::head;
-            http::HttpRequest request;
+            HttpRequest request;
             request.method = std::string(message.method_string());
             request.target = std::string(message.target());
             request.body = message.body();
             request.content_type = std::string(message[bhttp::field::content_type]);
             request.client_address = client;
+            request.host = std::string(message[bhttp::field::host]);
+            const char* sni = SSL_get_servername(stream.native_handle(), TLSEXT_NAMETYPE_host_name);
+            request.server_name = sni != nullptr ? sni : "";
             response = co_await answer(request);
         }
 
@@ -122,6 +125,7 @@ struct HttpsEndpoint::Impl {
         out.set(bhttp::field::server, config.server_name);
         out.set(bhttp::field::content_type, response.content_type);
         if (!response.allow.empty()) out.set(bhttp::field::allow, response.allow);
+        if (!response.location.empty()) out.set(bhttp::field::location, response.location);
         out.set(bhttp::field::cache_control, "no-store");  // per-recipient pages
         out.set(bhttp::field::connection, "close");
         out.body() = std::move(response.body);
@@ -161,7 +165,7 @@ struct HttpsEndpoint::Impl {
     }
 };
 
-HttpsEndpoint::HttpsEndpoint(HttpsEndpointConfig config, http::HttpHandler handler)
+HttpsEndpoint::HttpsEndpoint(HttpsEndpointConfig config, HttpHandler handler)
     : impl_(std::make_unique<Impl>()) {
     if (!config.tls) throw std::invalid_argument("HTTPS endpoint: no TLS context");
     if (!handler) throw std::invalid_argument("HTTPS endpoint: no handler");
@@ -220,4 +224,4 @@ std::uint64_t HttpsEndpoint::failed_connections() const {
     return impl_->failed.load();
 }
 
-}  // namespace relaylab::relay
+}  // namespace relaylab::http
