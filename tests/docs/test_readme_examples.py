@@ -62,7 +62,8 @@ LOOPBACK = "127.0.0.1"
 SHAPE_WORDS = 3          # words compared at the start of a plain text line
 
 DIRECTIVE = re.compile(r"^<!--\s*doc-test:\s*(\w+)\s*(.*?)\s*-->\s*$")
-NUMBER = re.compile(r"\d+(?:\.\d+)*")
+# A number as a human-readable line prints it: 869.3, 1,541 (thousands grouped), 10.0.0.1.
+NUMBER = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)*")
 
 
 class ExampleFailed(Exception):
