@@ -10,6 +10,9 @@ namespace relaylab::load {
 namespace {
 
 constexpr std::string_view schema_name = "relaylab.histogram/1";
+constexpr std::string_view compact_encoding = "delta-leb128-base64";
+constexpr std::string_view base64_alphabet =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 // Quantiles are taken in parts per billion so that ranks are integer arithmetic: 0.9 * 10 must
 // be rank 9, which a double product (9.000000000000002) would make rank 10.
 constexpr std::uint64_t quantile_scale = 1'000'000'000;
@@ -35,6 +38,75 @@ std::uint64_t saturating_add(std::uint64_t a, std::uint64_t b) {
     return sum < a ? UINT64_MAX : sum;
 }
 
+void put_varint(std::string& out, std::uint64_t value) {
+    while (value >= 0x80) {
+        out.push_back(static_cast<char>((value & 0x7F) | 0x80));
+        value >>= 7;
+    }
+    out.push_back(static_cast<char>(value));
+}
+
+// nullopt at the end of the input, on a varint longer than 10 bytes or one over 64 bits.
+std::optional<std::uint64_t> take_varint(std::string_view& in) {
+    std::uint64_t value = 0;
+    for (unsigned shift = 0; shift < 64 && !in.empty(); shift += 7) {
+        auto byte = static_cast<unsigned char>(in.front());
+        in.remove_prefix(1);
+        std::uint64_t bits = byte & 0x7F;
+        if (shift == 63 && bits > 1) return std::nullopt;
+        value |= bits << shift;
+        if ((byte & 0x80) == 0) return value;
+    }
+    return std::nullopt;
+}
+
+std::string to_base64(std::string_view bytes) {
+    std::string out;
+    out.reserve((bytes.size() + 2) / 3 * 4);
+    for (std::size_t i = 0; i < bytes.size(); i += 3) {
+        std::uint32_t group = static_cast<std::uint32_t>(static_cast<unsigned char>(bytes[i])) << 16;
+        if (i + 1 < bytes.size()) group |= static_cast<unsigned char>(bytes[i + 1]) << 8;
+        if (i + 2 < bytes.size()) group |= static_cast<unsigned char>(bytes[i + 2]);
+        out.push_back(base64_alphabet[(group >> 18) & 63]);
+        out.push_back(base64_alphabet[(group >> 12) & 63]);
+        out.push_back(i + 1 < bytes.size() ? base64_alphabet[(group >> 6) & 63] : '=');
+        out.push_back(i + 2 < bytes.size() ? base64_alphabet[group & 63] : '=');
+    }
+    return out;
+}
+
+// Strict: padded, no whitespace, no bits set past the data; nullopt otherwise.
+std::optional<std::string> from_base64(std::string_view text) {
+    if (text.size() % 4 != 0) return std::nullopt;
+    std::string out;
+    out.reserve(text.size() / 4 * 3);
+    for (std::size_t i = 0; i < text.size(); i += 4) {
+        std::uint32_t group = 0;
+        int padding = 0;
+        for (std::size_t j = 0; j < 4; ++j) {
+            char c = text[i + j];
+            std::uint32_t sextet = 0;
+            if (c == '=') {
+                // Only the last group's last one or two characters may be padding.
+                if (i + 4 != text.size() || j < 2) return std::nullopt;
+                ++padding;
+            } else {
+                if (padding > 0) return std::nullopt;
+                auto at = base64_alphabet.find(c);
+                if (at == std::string_view::npos) return std::nullopt;
+                sextet = static_cast<std::uint32_t>(at);
+            }
+            group = (group << 6) | sextet;
+        }
+        if ((padding == 1 && (group & 0xFF) != 0) || (padding == 2 && (group & 0xFFFF) != 0))
+            return std::nullopt;
+        out.push_back(static_cast<char>((group >> 16) & 0xFF));
+        if (padding < 2) out.push_back(static_cast<char>((group >> 8) & 0xFF));
+        if (padding < 1) out.push_back(static_cast<char>(group & 0xFF));
+    }
+    return out;
+}
+
 }  // namespace
 
 std::string_view describe(HistogramJsonError error) {
@@ -53,6 +125,8 @@ std::string_view describe(HistogramJsonError error) {
             return "a bucket is not [lowest value of a bucket, positive count]";
         case HistogramJsonError::counts_disagree:
             return "count is not the sum of the bucket counts";
+        case HistogramJsonError::bad_encoding:
+            return "compact buckets are not base64 of (index delta, count) varint pairs";
     }
     return "unknown error";
 }
@@ -157,12 +231,22 @@ bool LatencyHistogram::operator==(const LatencyHistogram& other) const {
            counts_ == other.counts_;
 }
 
-nlohmann::json LatencyHistogram::to_json() const {
+nlohmann::json LatencyHistogram::to_json(bool compact) const {
     nlohmann::json buckets = nlohmann::json::array();
+    std::string packed;
+    std::size_t previous = 0;
     for (std::size_t i = 0; i < index_count; ++i) {
-        if (counts_[i] != 0) buckets.push_back({lowest_value_at(i), counts_[i]});
+        if (counts_[i] == 0) continue;
+        if (compact) {
+            put_varint(packed, i - previous);
+            put_varint(packed, counts_[i]);
+            previous = i;
+        } else {
+            buckets.push_back({lowest_value_at(i), counts_[i]});
+        }
     }
-    return {
+    if (compact) buckets = to_base64(packed);
+    nlohmann::json out = {
         {"schema", schema_name},
         {"unit", "us"},
         {"significant_digits", significant_digits},
@@ -175,6 +259,8 @@ nlohmann::json LatencyHistogram::to_json() const {
         {"above_range", above_range_},
         {"buckets", std::move(buckets)},
     };
+    if (compact) out["encoding"] = compact_encoding;
+    return out;
 }
 
 std::optional<LatencyHistogram> LatencyHistogram::from_json(const nlohmann::json& json,
@@ -221,6 +307,32 @@ std::optional<LatencyHistogram> LatencyHistogram::from_json(const nlohmann::json
     }
     histogram.sum_ = sum->get<double>();
     auto buckets = json.find("buckets");
+    auto encoding = json.find("encoding");
+    if (encoding != json.end()) {
+        if (*encoding != compact_encoding || buckets == json.end() || !buckets->is_string())
+            return fail(HistogramJsonError::bad_encoding, "/encoding");
+        auto packed = from_base64(buckets->get<std::string>());
+        if (!packed) return fail(HistogramJsonError::bad_encoding, "/buckets");
+        std::string_view in = *packed;
+        std::uint64_t index = 0;
+        bool first = true;
+        while (!in.empty()) {
+            auto delta = take_varint(in);
+            auto bucket_count = delta ? take_varint(in) : std::nullopt;
+            // Indices strictly increase (a zero delta only first), counts are positive, and
+            // every index is one of the layout's.
+            if (!bucket_count || *bucket_count == 0 || (!first && *delta == 0) ||
+                *delta >= index_count - index)
+                return fail(HistogramJsonError::bad_encoding, "/buckets");
+            index += *delta;
+            first = false;
+            histogram.counts_[index] = *bucket_count;
+            histogram.total_ = saturating_add(histogram.total_, *bucket_count);
+        }
+        if (histogram.total_ != count) return fail(HistogramJsonError::counts_disagree, "/count");
+        histogram.min_ = count ? min : UINT64_MAX;
+        return histogram;
+    }
     if (buckets == json.end() || !buckets->is_array()) {
         return fail(HistogramJsonError::bad_field, "/buckets");
     }

@@ -39,6 +39,7 @@ enum class HistogramJsonError {
     bad_field,            // a field is missing or has the wrong type / a negative value
     bad_bucket,           // a bucket is not [lowest value, count] with a bucket's lowest value
     counts_disagree,      // "count" is not the sum of the bucket counts
+    bad_encoding,         // compact "buckets" that are not the encoding "encoding" names
 };
 std::string_view describe(HistogramJsonError error);
 
@@ -79,8 +80,15 @@ class LatencyHistogram {
     // {"schema":"relaylab.histogram/1","unit":"us","significant_digits":3,
     //  "max_trackable":3600000000,"count":N,"min":..,"max":..,"sum":..,"below_range":0,
     //  "above_range":0,"buckets":[[lowest value of the bucket, count], ...]} (non-empty only)
-    nlohmann::json to_json() const;
-    // The inverse; on failure returns nullopt and sets `error` (and `where`, a JSON pointer).
+    //
+    // compact: the same object with "encoding":"delta-leb128-base64" and "buckets" a string:
+    // the non-empty buckets as (bucket index minus the previous one's, count) pairs of
+    // unsigned LEB128 varints, base64 (RFC 4648 4, padded). A few bytes per bucket instead of
+    // about 20: what shard reports carry, so that `relaylab report merge` adds the shards'
+    // histograms exactly instead of averaging their percentiles.
+    nlohmann::json to_json(bool compact = false) const;
+    // The inverse of either form; on failure returns nullopt and sets `error` (and `where`, a
+    // JSON pointer).
     static std::optional<LatencyHistogram> from_json(const nlohmann::json& json,
                                                      HistogramJsonError* error = nullptr,
                                                      std::string* where = nullptr);
