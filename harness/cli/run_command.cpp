@@ -6,12 +6,17 @@
 #include <unistd.h>
 
 #include <cmath>
+#include <cstdlib>
+#include <fstream>
 #include <iostream>
+#include <sstream>
 
 #include "harness/cli/commands.hpp"
 #include "harness/relay/config/config_values.hpp"
 #include "harness/runner/runner.hpp"
+#include "harness/runner/shard_plan.hpp"
 #include "harness/scenario/scenario_parser.hpp"
+#include "probes/auth/dkim_crypto.hpp"
 
 namespace relaylab::cli {
 
@@ -28,7 +33,11 @@ const CommandSpec& spec() {
             "drains, judges its expectations and writes report.json, report.html and junit.xml.\n"
             "Without SCENARIO.json: the quickstart embedded in the binary.\n"
             "Exit code 0 when every expectation held, 1 when one failed, 2 for a bad scenario\n"
-            "or option, 3 when the run itself broke.",
+            "or option, 3 when the run itself broke.\n"
+            "Sharded (--shard I/N, or JOB_COMPLETION_INDEX with --shards N or the scenario's\n"
+            "\"shards\"): sends the messages n with (n - 1) mod N == I and writes a shard report\n"
+            "for `relaylab report merge`; a shard exits 0 unless it broke, as its expectations\n"
+            "speak of the whole run, which the merge judges.",
         .options =
             {
                 {"--report-dir", "DIR", "where the reports go (default ./relaylab-report)"},
@@ -38,6 +47,12 @@ const CommandSpec& spec() {
                 {"--dashboard", "ADDR:PORT", "serve a live page there while the run goes on"},
                 {"--quiet", "", "no progress and no summary (reports and exit code only)"},
                 {"--keep-work", "", "keep the work folder (spool, keys) and print where it is"},
+                {"--shard", "I/N", "run shard I (from 0) of N: its part of the traffic"},
+                {"--shards", "N",
+                 "with JOB_COMPLETION_INDEX set (a Kubernetes Indexed Job), run that shard of N"},
+                {"--run-id", "ID",
+                 "the tracking ids' prefix (default RELAYLAB_RUN_ID; sharded: from the scenario)"},
+                {"--send-only", "", "generator role: send to the external relay, do not drain"},
             },
         .min_positional = 0,
         .max_positional = 1,
@@ -88,6 +103,41 @@ std::optional<std::pair<std::string, std::uint16_t>> dashboard_listen(const Pars
     return std::make_pair(host_port->host, host_port->port);
 }
 
+std::string hex(std::string_view bytes) {
+    static constexpr char digits[] = "0123456789abcdef";
+    std::string out;
+    for (unsigned char c : bytes) {
+        out += digits[c >> 4];
+        out += digits[c & 15];
+    }
+    return out;
+}
+
+// "sha256:<hex>" of what the run does: the scenario file's bytes (or the embedded
+// quickstart's name) and the overrides that change the traffic or where it goes. Shards of
+// one run must agree on it; `relaylab report merge` refuses shards that do not.
+std::string scenario_digest(const ParsedArgs& args, const scenario::Scenario& scenario) {
+    std::ostringstream material;
+    if (args.positional().empty()) {
+        material << "(embedded quickstart)";
+    } else {
+        std::ifstream in(args.positional()[0], std::ios::binary);
+        material << in.rdbuf();
+    }
+    material << "\nseed=" << scenario.traffic.seed << "\ncount="
+             << (scenario.traffic.count ? std::to_string(*scenario.traffic.count) : "")
+             << "\nduration_ms="
+             << (scenario.traffic.duration ? std::to_string(scenario.traffic.duration->count())
+                                           : "")
+             << "\nrelay=" << scenario.relay.external.host << ":" << scenario.relay.external.port;
+    return "sha256:" + hex(auth::sha256(material.str()));
+}
+
+std::optional<unsigned> shards_option(const ParsedArgs& args) {
+    if (!args.has("--shards")) return std::nullopt;
+    return static_cast<unsigned>(args.get_uint("--shards", 1, 1, runner::max_shards));
+}
+
 int run(const ParsedArgs& args) {
     scenario::Scenario scenario;
     try {
@@ -102,6 +152,22 @@ int run(const ParsedArgs& args) {
     options.report_dir = args.get_or("--report-dir", "relaylab-report");
     options.dashboard = dashboard_listen(args);
     options.keep_work_dir = args.has("--keep-work");
+    try {
+        options.shard = runner::select_shard(args.get("--shard"), shards_option(args),
+                                             scenario.shards, std::getenv("JOB_COMPLETION_INDEX"));
+        if (auto id = args.get("--run-id"))
+            options.run_id = runner::checked_run_id(*id, "--run-id");
+        else if (const char* id = std::getenv("RELAYLAB_RUN_ID"); id && *id)
+            options.run_id = runner::checked_run_id(id, "RELAYLAB_RUN_ID");
+    } catch (const runner::ShardError& e) {
+        throw UsageError(e.what());
+    }
+    options.send_only = args.has("--send-only");
+    if (options.send_only && scenario.relay.kind != scenario::RelayKind::external)
+        throw UsageError(
+            "--send-only needs an external relay (--relay HOST:PORT or the scenario's relay): "
+            "the builtin relay's queue would be dropped undelivered at the end");
+    options.scenario_digest = scenario_digest(args, scenario);
     bool quiet = args.has("--quiet");
     options.progress = quiet                   ? runner::ProgressStyle::quiet
                        : isatty(STDERR_FILENO) ? runner::ProgressStyle::bar

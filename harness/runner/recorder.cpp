@@ -223,6 +223,16 @@ nlohmann::json Recorder::deliverability(const DeliverabilityInputs& inputs) cons
     return deliverability_.to_json(inputs);
 }
 
+nlohmann::json Recorder::shard_measures() const {
+    std::lock_guard lock(mutex_);
+    auto seconds = [](double s) { return std::round(s * 1000) / 1000; };
+    return {{"histograms",
+             {{"submit", submit_latency_.to_json(true)},
+              {"end_to_end", end_to_end_latency_.to_json(true)}}},
+            {"last_accept_s", seconds(last_accept_s_)},
+            {"last_delivery_s", seconds(last_delivery_s_)}};
+}
+
 RecorderCounts Recorder::counts() const {
     std::lock_guard lock(mutex_);
     return counts_;

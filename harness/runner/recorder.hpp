@@ -73,6 +73,11 @@ class Recorder {
     // report.json's `deliverability` (deliverability_recorder.hpp): null when the scenario
     // did not ask for it and no receiver modelled a provider or scored spam.
     nlohmann::json deliverability(const DeliverabilityInputs& inputs) const;
+    // What a shard's report adds for `relaylab report merge` (report.json's `shard`): the raw
+    // latency histograms in their compact form and when the last message was accepted and
+    // delivered, in seconds from the start, so merged rates use the whole run's span.
+    // {"histograms":{"submit":..,"end_to_end":..},"last_accept_s":..,"last_delivery_s":..}
+    nlohmann::json shard_measures() const;
 
   private:
     struct MessageState {

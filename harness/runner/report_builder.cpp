@@ -5,6 +5,7 @@
 #include <cmath>
 #include <string_view>
 
+#include "harness/runner/shard_plan.hpp"
 #include "reports/expectation.hpp"
 #include "reports/report_writers.hpp"
 
@@ -75,13 +76,25 @@ nlohmann::json build_report(const scenario::Scenario& scenario, const RunFacts& 
     report["relay"] = {{"kind", facts.relay_kind}, {"address", facts.relay_address}};
     if (!facts.relay_stats.is_null()) report["relay"]["stats"] = facts.relay_stats;
     report["traffic"] = traffic_json(scenario.traffic);
+    if (!facts.shard.is_null()) {
+        report["shard"] = facts.shard;
+        ShardSpec shard{facts.shard.at("index").get<unsigned>(),
+                        facts.shard.at("count").get<unsigned>()};
+        nlohmann::json& traffic = report["traffic"];
+        if (scenario.traffic.count)
+            traffic["count"] = shard_message_count(*scenario.traffic.count, shard);
+        traffic["concurrency"] = shard_concurrency(scenario.traffic.concurrency, shard);
+        if (traffic["rate"].is_number())
+            traffic["rate"] = scenario.traffic.rate / static_cast<double>(shard.count);
+    }
 
     nlohmann::json totals = measured.value("totals", nlohmann::json::object());
     auto count = [&](const char* key) { return totals.value(key, std::uint64_t{0}); };
     std::uint64_t accepted = count("accepted");
     std::uint64_t done = count("delivered") + count("bounced");
     std::uint64_t unaccounted = accepted > done ? accepted - done : 0;
-    std::uint64_t in_flight = std::min(unaccounted, facts.relay_queue_depth.value_or(0));
+    std::uint64_t in_flight =
+        facts.send_only ? unaccounted : std::min(unaccounted, facts.relay_queue_depth.value_or(0));
     totals["in_flight"] = in_flight;
     totals["lost"] = unaccounted - in_flight;
     report["totals"] = {{"submitted", count("submitted")}, {"accepted", accepted},

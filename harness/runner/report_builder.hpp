@@ -28,6 +28,12 @@ struct RunFacts {
     std::optional<std::string> error;  // the run broke: why
     // report.json's `deliverability` (Recorder::deliverability); null: the section is left out.
     nlohmann::json deliverability;
+    // A shard's report.json `shard` section ({"index","count",...}); null: not a sharded run.
+    // `traffic` then shows the shard's part (its messages, connections and rate share).
+    nlohmann::json shard;
+    // --send-only: deliveries are someone else's to observe (the receivers, read by `relaylab
+    // report merge`), so accepted messages not seen arrive are in flight, not lost.
+    bool send_only = false;
 };
 
 // Whether a scenario asks for report.json's `deliverability` section: spam scoring, simulated

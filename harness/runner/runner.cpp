@@ -104,11 +104,14 @@ load::LoadPlan make_plan(const scenario::Scenario& scenario, const RunWorld& wor
 
 ProgressSnapshot progress_of(const RecorderCounts& counts, const scenario::Scenario& scenario,
                              double elapsed_s, const std::string& phase,
-                             const RecorderCounts& previous, double interval_s) {
+                             const RecorderCounts& previous, double interval_s,
+                             const std::optional<ShardSpec>& shard) {
     ProgressSnapshot snapshot;
     snapshot.elapsed_s = elapsed_s;
     snapshot.phase = phase;
     snapshot.planned = scenario.traffic.count;
+    if (shard && snapshot.planned)
+        snapshot.planned = shard_message_count(*snapshot.planned, *shard);
     if (scenario.traffic.duration)
         snapshot.planned_duration_s =
             std::chrono::duration<double>(*scenario.traffic.duration).count();
@@ -150,10 +153,33 @@ RunResult run_scenario(const scenario::Scenario& scenario, const RunOptions& opt
     RunResult result;
     result.report_dir = options.report_dir;
     RunFacts facts;
-    facts.run_id = new_run_id();
+    facts.run_id =
+        !options.run_id.empty() ? options.run_id
+        : options.shard
+            ? derived_run_id(options.scenario_digest.substr(std::string_view("sha256:").size()))
+            : new_run_id();
     facts.relay_kind = scenario.relay.kind == scenario::RelayKind::builtin ? "builtin" : "external";
     const auto wall_start = std::chrono::system_clock::now();
     facts.started_at = log::format_rfc3339_ms(wall_start);
+    facts.send_only = options.send_only;
+    if (options.shard) {
+        const ShardSpec& shard = *options.shard;
+        const auto& count = scenario.traffic.count;
+        facts.shard = {
+            {"index", shard.index},
+            {"count", shard.count},
+            {"role", options.send_only ? "generator" : "full"},
+            {"scenario_digest", options.scenario_digest},
+            {"numbers",
+             {{"first", shard.index + 1},
+              {"stride", shard.count},
+              {"planned", count ? nlohmann::json(shard_message_count(*count, shard)) : nullptr},
+              {"planned_total", count ? nlohmann::json(*count) : nullptr}}},
+            {"started_at_unix_ms",
+             std::chrono::duration_cast<std::chrono::milliseconds>(wall_start.time_since_epoch())
+                 .count()},
+        };
+    }
     const Clock::time_point start = Clock::now();
     auto elapsed = [&] { return std::chrono::duration<double>(Clock::now() - start).count(); };
 
@@ -194,7 +220,8 @@ RunResult run_scenario(const scenario::Scenario& scenario, const RunOptions& opt
     ProgressPrinter progress(status, options.progress, 5, options.terminal_width);
     auto finish = [&](nlohmann::json report) {
         bool passed = judge_expectations(scenario, report);
-        result.exit_code = !report["error"].is_null() ? 3 : passed ? 0 : 1;
+        result.exit_code = !report["error"].is_null() ? 3 : passed || options.shard ? 0 : 1;
+        if (options.shard) report["shard"].update(recorder.shard_measures());
         try {
             write_reports(report, options.report_dir);
         } catch (const std::exception& e) {
@@ -226,8 +253,11 @@ RunResult run_scenario(const scenario::Scenario& scenario, const RunOptions& opt
     }
     facts.relay_address = world->relay_address();
     facts.world = world->describe();
-    status << "relaylab run: " << scenario.name << " (run " << facts.run_id << "), relay "
-           << facts.relay_kind << " at " << facts.relay_address << ", DNS "
+    status << "relaylab run: " << scenario.name << " (run " << facts.run_id;
+    if (options.shard)
+        status << ", shard " << options.shard->index << "/" << options.shard->count
+               << (options.send_only ? ", send only" : "");
+    status << "), relay " << facts.relay_kind << " at " << facts.relay_address << ", DNS "
            << facts.world.value("dns", "") << std::endl;
 
     if (options.dashboard) {
@@ -251,8 +281,13 @@ RunResult run_scenario(const scenario::Scenario& scenario, const RunOptions& opt
     auto factory = std::make_shared<RecordingFactory>(
         std::make_shared<load::ScenarioMessageFactory>(std::move(traffic)), recorder);
     boost::asio::io_context io;
+    load::LoadPlan plan = make_plan(scenario, *world);
+    if (options.shard) {
+        plan.shard = {options.shard->index, options.shard->count};
+        plan.concurrency = shard_concurrency(scenario.traffic.concurrency, *options.shard);
+    }
     load::LoadGenerator generator(
-        io.get_executor(), make_plan(scenario, *world), factory,
+        io.get_executor(), std::move(plan), factory,
         [&recorder](const load::MessageEvent& event) { recorder.on_submission(event); });
     std::atomic<bool> generator_done{false};
     load::LoadTotals load_totals;
@@ -272,7 +307,8 @@ RunResult run_scenario(const scenario::Scenario& scenario, const RunOptions& opt
     double drain_started = 0;
     double quiet_since = -1;
     std::uint64_t last_arrivals = 0;
-    const double drain_timeout = std::chrono::duration<double>(scenario.drain.timeout).count();
+    const double drain_timeout =
+        options.send_only ? 0 : std::chrono::duration<double>(scenario.drain.timeout).count();
     while (true) {
         std::this_thread::sleep_for(tick);
         const double now = elapsed();
@@ -300,8 +336,8 @@ RunResult run_scenario(const scenario::Scenario& scenario, const RunOptions& opt
             break;
         }
         if (now - last_snapshot >= snapshot_interval_s) {
-            progress.update(
-                progress_of(counts, scenario, now, phase, previous, now - last_snapshot));
+            progress.update(progress_of(counts, scenario, now, phase, previous, now - last_snapshot,
+                                        options.shard));
             if (dashboard) {
                 RunFacts live = facts;
                 live.duration_s = now;
@@ -337,7 +373,7 @@ RunResult run_scenario(const scenario::Scenario& scenario, const RunOptions& opt
         facts.error =
             "could not reach the relay at " + facts.relay_address + ": " + load_totals.first_error;
     progress.finish(progress_of(counts, scenario, facts.duration_s, "done", previous,
-                                facts.duration_s - last_snapshot));
+                                facts.duration_s - last_snapshot, options.shard));
     return finish(build_report(scenario, facts, recorder.measured(facts.duration_s)));
 }
 

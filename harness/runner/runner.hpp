@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "harness/runner/progress.hpp"
+#include "harness/runner/shard_plan.hpp"
 #include "harness/scenario/scenario.hpp"
 
 namespace relaylab::runner {
@@ -24,6 +25,18 @@ struct RunOptions {
     std::optional<std::pair<std::string, std::uint16_t>> dashboard;
     // Keep the work folder (spool, generated keys, test CA) instead of removing it.
     bool keep_work_dir = false;
+    // This run is one shard of a sharded run (shard_plan.hpp): it sends its part of the
+    // traffic and its report carries a `shard` section for `relaylab report merge`. Its
+    // expectations are judged on its part for the record, but they speak of the whole run:
+    // only the merge's verdict decides, so a shard exits 0 unless it broke (3).
+    std::optional<ShardSpec> shard;
+    // "sha256:<hex>" of the scenario as run (file and overrides): shards of one run agree.
+    std::string scenario_digest;
+    // The tracking ids' prefix; empty: a new random one (or, sharded, derived_run_id).
+    std::string run_id;
+    // The generator role: send and stop, without waiting for deliveries (the receivers are
+    // someone else's, read by the merge). Only with an external relay.
+    bool send_only = false;
 };
 
 struct RunResult {

@@ -143,6 +143,9 @@ struct Scenario {
     load::TrafficModel traffic;
     Drain drain;
     std::vector<reports::Expectation> expect;
+    // "shards": how many shards a Kubernetes Indexed Job runs it as (JOB_COMPLETION_INDEX
+    // selects one); unset, `relaylab run` runs it whole unless told --shard/--shards.
+    std::optional<unsigned> shards;
 };
 
 }  // namespace relaylab::scenario

@@ -132,7 +132,7 @@ Scenario parse_scenario(const nlohmann::json& document, const std::string& sourc
     const auto& root = context.root();
     detail::expect_object(
         document, root,
-        {"name", "description", "seed", "world", "relay", "traffic", "drain", "expect"});
+        {"name", "description", "seed", "world", "relay", "traffic", "drain", "expect", "shards"});
     if (!document.contains("traffic")) {
         root.fail(
             "needs \"traffic\": at least {\"from\": \"news@example.test\", \"to\": "
@@ -159,6 +159,11 @@ Scenario parse_scenario(const nlohmann::json& document, const std::string& sourc
     if (document.contains("seed")) {
         scenario.traffic.seed = detail::get_unsigned(document["seed"], root / "seed", 0,
                                                      std::numeric_limits<std::uint64_t>::max());
+    }
+    if (document.contains("shards")) {
+        // The bound of `relaylab run --shards` (harness/runner/shard_plan.hpp max_shards).
+        scenario.shards = static_cast<unsigned>(
+            detail::get_unsigned(document["shards"], root / "shards", 1, 10'000));
     }
     if (document.contains("drain")) scenario.drain = parse_drain(document["drain"], root / "drain");
     if (document.contains("expect"))

@@ -192,3 +192,15 @@ TEST_CASE("traffic.message.header_from: an address template, or an error", "[sce
     CHECK_THROWS_WITH(parse(R"({"header_from": "not an address"})"),
                       Catch::Contains("/traffic/message/header_from"));
 }
+
+TEST_CASE("shards: the number of shards a Kubernetes Indexed Job runs", "[scenario]") {
+    ExampleFolder folder;
+    CHECK_FALSE(folder.parse(nlohmann::json::parse("{" TRAFFIC "}")).shards);
+    CHECK(folder.parse(nlohmann::json::parse(R"({"shards": 4, )" TRAFFIC "}")).shards == 4u);
+    for (const char* bad : {"0", "10001", "-1", "2.5", "\"4\""}) {
+        INFO(bad);
+        ScenarioError error = parse_error(
+            nlohmann::json::parse(std::string(R"({"shards": )") + bad + ", " TRAFFIC "}"), folder);
+        CHECK(error.pointer() == "/shards");
+    }
+}
