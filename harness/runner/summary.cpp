@@ -85,6 +85,13 @@ std::string format_summary(const nlohmann::json& report) {
             out << "  " << e.value("actual", "") << "\n";
         }
     }
+    if (report.contains("shard") && report["shard"].is_object()) {
+        // A shard's expectations are about the whole run: only the merge's verdict counts.
+        out << "\n  SHARD " << report["shard"].value("index", 0) << " of "
+            << report["shard"].value("count", 1) << " (" << (total - failed) << " of " << total
+            << " expectations held on this part; `relaylab report merge` judges the run)\n";
+        return out.str();
+    }
     out << "\n  " << (report.value("passed", false) ? "PASSED" : "FAILED");
     if (total > 0) {
         out << " (" << (total - failed) << " of " << total << " expectations held)";
