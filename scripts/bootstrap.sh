@@ -28,7 +28,7 @@ build_packages=(g++ cmake ninja-build pkg-config libboost1.81-dev libssl-dev lib
 # chromium (report.html rendered headless), python3-jsonschema (report.json against its schema),
 # SpamAssassin's spamd and spamc (spam scoring; the tests start their own spamd).
 test_packages=(swaks libnet-ssleay-perl postfix python3 python3-dkim python3-spf python3-yaml python3-prometheus-client python3-jsonschema ldnsutils
-    bind9-dnsutils curl clang libclang-rt-14-dev procps iproute2 chromium spamassassin spamd spamc)
+    bind9-dnsutils curl clang libclang-rt-14-dev lld procps iproute2 chromium spamassassin spamd spamc)
 
 sudo_if_needed() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 
@@ -49,13 +49,17 @@ install_missing() {
 # ccache when present (a second run of `test` then takes minutes, not half an hour).
 launcher=()
 command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+# LLVM's lld when present (the test mode installs it): it links the 264 MB relaylab binary in
+# 1 s where GNU ld takes 5 s, and the ASan build links some 140 executables.
+linker=()
+link_with_lld() { if command -v ld.lld >/dev/null; then linker=(-DCMAKE_EXE_LINKER_FLAGS=-fuse-ld=lld); fi; }
 
 configure_and_build() {  # dir, extra cmake args..., [-- targets...]
     local dir=$1; shift
     local args=() targets=()
     while [ $# -gt 0 ] && [ "$1" != "--" ]; do args+=("$1"); shift; done
     [ $# -gt 0 ] && { shift; targets=("$@"); }
-    cmake -S . -B "$dir" -G Ninja "${launcher[@]}" "${args[@]}" >/dev/null
+    cmake -S . -B "$dir" -G Ninja "${launcher[@]}" "${linker[@]}" "${args[@]}" >/dev/null
     local started=$SECONDS
     if [ ${#targets[@]} -gt 0 ]; then
         cmake --build "$dir" -j "$jobs" --target "${targets[@]}"
@@ -73,6 +77,7 @@ quickstart)
     ;;
 test)
     install_missing "${build_packages[@]}" "${test_packages[@]}"
+    link_with_lld
     # The users' configuration, as quickstart and the benchmarks build it, warnings as errors;
     # only the binary (the tests build under ASan below). README's examples run against it.
     # Without debug info (-g0 for -g): the same code and the same warnings, a third less compile
