@@ -22,6 +22,7 @@ using http::wrong_method;
 
 constexpr std::string_view messages_path = "/api/v1/messages";
 constexpr std::string_view sessions_path = "/api/v1/sessions";
+constexpr std::string_view tracking_path = "/api/v1/tracking";
 
 ApiResponse json_ok(const json& value, unsigned status = 200) {
     return {.status = status, .body = capture::dump_json(value)};
@@ -179,6 +180,27 @@ ApiResponse ApiRouter::handle(std::string_view method, std::string_view target_t
                         {"sessions", std::move(sessions)}});
     }
 
+    if (path == tracking_path) {
+        if (!get) return wrong_method(method, "GET");
+        if (auto error = unknown_param(target, {"run_id", "host"})) return json_error(400, *error);
+        auto run_id = target.params.find("run_id");
+        if (run_id == target.params.end() || run_id->second.empty())
+            return json_error(400,
+                              "parameter 'run_id' is required: the run whose tracking ids "
+                              "'<run_id>-<n>' to count");
+        if (!capture::valid_run_id(run_id->second))
+            return json_error(
+                400, "parameter 'run_id' must be 1 to " +
+                         std::to_string(capture::max_run_id_bytes) +
+                         " characters of A-Z a-z 0-9 . _ -, got '" +
+                         run_id->second.substr(0, capture::max_run_id_bytes) +
+                         (run_id->second.size() > capture::max_run_id_bytes
+                              ? "...' (" + std::to_string(run_id->second.size()) + " bytes)"
+                              : "'"));
+        return json_ok(capture::tracking_coverage_json(
+            store_.tracking_coverage(run_id->second, param(target, "host"))));
+    }
+
     if (path == "/api/v1/stats") {
         if (!get) return wrong_method(method, "GET");
         if (auto error = unknown_param(target, {})) return json_error(400, *error);
@@ -196,7 +218,8 @@ ApiResponse ApiRouter::handle(std::string_view method, std::string_view target_t
     }
 
     return json_error(404, "no such endpoint: " + path +
-                               " (see /api/v1/messages, /api/v1/sessions, /api/v1/stats, "
+                               " (see /api/v1/messages, /api/v1/sessions, /api/v1/tracking, "
+                               "/api/v1/stats, "
                                "/metrics, /)");
 }
 

@@ -162,4 +162,19 @@ json counts_json(const StoreCounts& c) {
             {"sessions_evicted", c.sessions_evicted}, {"maildir_errors", c.maildir_errors}};
 }
 
+json tracking_coverage_json(const TrackingCoverage& c) {
+    json ranges = json::array();
+    ranges.get_ref<json::array_t&>().reserve(c.ranges.size());
+    for (const TrackingRange& r : c.ranges)
+        ranges.push_back(json::array({r.first, r.last}));
+    return {{"run_id", c.run_id},
+            {"messages", c.messages},
+            {"distinct", c.distinct},
+            {"duplicates", c.duplicates},
+            {"ranges", std::move(ranges)},
+            {"ranges_truncated", c.ranges_truncated},
+            {"other", c.other},
+            {"duplicated", c.duplicated}};
+}
+
 }  // namespace relaylab::fakemx::capture

@@ -16,6 +16,9 @@ nlohmann::json message_summary_json(const CapturedMessage& message);
 nlohmann::json message_detail_json(const MessageDetail& detail);
 nlohmann::json session_json(const SessionRecord& session);
 nlohmann::json counts_json(const StoreCounts& counts);
+// GET /api/v1/tracking: run_id, messages, distinct, duplicates, ranges ([[first, last], ...]),
+// ranges_truncated, other, duplicated.
+nlohmann::json tracking_coverage_json(const TrackingCoverage& coverage);
 
 // The shell's opaque verdict text as JSON; text that is not JSON is kept as a string so that
 // one bad verdict cannot break a whole listing.

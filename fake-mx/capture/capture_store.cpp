@@ -303,6 +303,33 @@ RawContent CaptureStore::raw(std::uint64_t id) const {
     return {RawStatus::gone, {}};
 }
 
+TrackingCoverage CaptureStore::tracking_coverage(std::string_view run_id,
+                                                 std::string_view host) const {
+    TrackingCoverageBuilder builder{std::string(run_id)};
+    // Newest to oldest from the newest id at the start: ids are contiguous, so this visits at
+    // most max_messages entries however fast add() appends, which bounds the builder's memory.
+    std::uint64_t next = 0;
+    {
+        std::shared_lock lock(mutex_);
+        if (messages_.empty()) return builder.finish();
+        next = messages_.back().id;
+    }
+    for (bool more = true; more;) {
+        std::shared_lock lock(mutex_);
+        for (std::size_t n = 0; n < query_chunk; ++n) {
+            const CompactMessage* m = find_locked(next);
+            if (m == nullptr || next == 0) {
+                more = false;
+                break;
+            }
+            if (host.empty() || m->host() == host) builder.add(m->tracking_id());
+            --next;
+        }
+    }
+    // Sorting a million numbers takes tens of milliseconds: outside the lock.
+    return builder.finish();
+}
+
 void CaptureStore::add_session(SessionRecord&& session) {
     enforce(session, config_.transcript);
     const std::size_t cost = session.memory_bytes();

@@ -31,6 +31,7 @@
 #include "fake-mx/capture/compact_message.hpp"
 #include "fake-mx/capture/maildir.hpp"
 #include "fake-mx/capture/session_record.hpp"
+#include "fake-mx/capture/tracking_coverage.hpp"
 #include "fake-mx/capture/writer_preferring_mutex.hpp"
 
 namespace relaylab::fakemx::capture {
@@ -130,6 +131,10 @@ class CaptureStore {
     std::optional<MessageDetail> find(std::uint64_t id) const;
     RawContent raw(std::uint64_t id) const;
     SessionPage sessions(const SessionFilter& filter, std::size_t offset, std::size_t limit) const;
+    // Which message numbers of run `run_id` arrived (tracking_coverage.hpp), over the messages
+    // held when the call starts, less those evicted while it runs; `host` (exact) when not
+    // empty. Scans in chunks as query() does, so add() is never held up for long.
+    TrackingCoverage tracking_coverage(std::string_view run_id, std::string_view host) const;
 
     struct Cleared {
         std::uint64_t messages = 0;
