@@ -59,6 +59,9 @@ std::optional<std::uint64_t> message_number(std::string_view tracking_id, std::s
         tracking_id[run_id.size()] != '-')
         return std::nullopt;
     std::string_view digits = tracking_id.substr(run_id.size() + 1);
+    // The generator never writes leading zeros: "r1-007" is not message 7 (and the fake MX's
+    // /api/v1/tracking counts it as "other" too, so the recorder and the merge agree).
+    if (digits.front() == '0') return std::nullopt;
     std::uint64_t n = 0;
     auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), n);
     if (ec != std::errc() || end != digits.data() + digits.size() || n == 0) return std::nullopt;

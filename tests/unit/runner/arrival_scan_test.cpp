@@ -21,6 +21,7 @@ TEST_CASE("message numbers come only from this run's ids", "[runner][scan]") {
     CHECK_FALSE(message_number("r1-", "r1"));
     CHECK_FALSE(message_number("r1-0", "r1"));
     CHECK_FALSE(message_number("r1-4x", "r1"));
+    CHECK_FALSE(message_number("r1-007", "r1"));
     CHECK_FALSE(message_number("r1-99999999999999999999999", "r1"));
     CHECK_FALSE(message_number("r142", "r1"));
 }
