@@ -53,6 +53,8 @@ const CommandSpec& spec() {
                 {"--run-id", "ID",
                  "the tracking ids' prefix (default RELAYLAB_RUN_ID; sharded: from the scenario)"},
                 {"--send-only", "", "generator role: send to the external relay, do not drain"},
+                {"--relay-wait", "DURATION",
+                 "wait this long (e.g. 2m) for an external relay to take connections (default 0)"},
             },
         .min_positional = 0,
         .max_positional = 1,
@@ -84,7 +86,8 @@ void apply_overrides(const ParsedArgs& args, scenario::Scenario& scenario) {
     }
     if (auto relay = args.get("--relay")) {
         std::string error;
-        auto host_port = relay::parse_host_port(*relay, relay::HostRule::address_literal,
+        // A name is resolved when the run starts (e.g. a Kubernetes Service's name).
+        auto host_port = relay::parse_host_port(*relay, relay::HostRule::name_or_address,
                                                 relay::PortRule::remote, &error);
         if (!host_port) throw UsageError("--relay " + *relay + ": " + error);
         scenario.relay.kind = scenario::RelayKind::external;
@@ -163,6 +166,13 @@ int run(const ParsedArgs& args) {
         throw UsageError(e.what());
     }
     options.send_only = args.has("--send-only");
+    if (auto text = args.get("--relay-wait")) {
+        std::string error;
+        auto wait = relay::parse_duration(*text, &error);
+        if (!wait || *wait > std::chrono::hours(1))
+            throw UsageError("--relay-wait " + *text + ": " + (wait ? "at most 1h" : error));
+        options.relay_wait = *wait;
+    }
     if (options.send_only && scenario.relay.kind != scenario::RelayKind::external)
         throw UsageError(
             "--send-only needs an external relay (--relay HOST:PORT or the scenario's relay): "

@@ -94,6 +94,30 @@ struct RunWorld::Impl {
     std::unique_ptr<placement::SpamdProcess> spamd;
     std::optional<placement::SpamdConfig> spamd_config;
     std::unique_ptr<placement::RecipientSimulator> simulator;
+    // Where the traffic goes when the relay is external: its "server" resolved once at start
+    // (a Kubernetes Service name, say), so every connection of the run uses the same address.
+    std::optional<asio::ip::tcp::endpoint> external_endpoint;
+
+    void resolve_external_relay() {
+        if (scenario.relay.kind != scenario::RelayKind::external) return;
+        const scenario::ExternalRelay& external = scenario.relay.external;
+        boost::system::error_code error;
+        auto address = asio::ip::make_address(
+            external.host == "localhost" ? "127.0.0.1" : external.host, error);
+        if (!error) {
+            external_endpoint = asio::ip::tcp::endpoint(address, external.port);
+            return;
+        }
+        // The system's resolver (getaddrinfo: /etc/hosts, cluster DNS), bounded by its own
+        // timeouts; the first address, as a client trying one server would.
+        asio::io_context io;
+        asio::ip::tcp::resolver resolver(io);
+        auto results = resolver.resolve(external.host, std::to_string(external.port), error);
+        if (error || results.empty())
+            throw WorldError("cannot resolve the relay's name " + external.host + ": " +
+                             (error ? error.message() : "no address"));
+        external_endpoint = results.begin()->endpoint();
+    }
     // Read by the fake MX's io threads: set once the simulator runs, cleared before it stops.
     std::atomic<placement::RecipientSimulator*> live_simulator{nullptr};
     bool simulator_stopped = false;       // its truth stays readable after
@@ -366,6 +390,7 @@ RunWorld::~RunWorld() {
 
 void RunWorld::start() {
     impl_->started = true;
+    impl_->resolve_external_relay();
     impl_->prepare_hosts();
     impl_->prepare_senders();
     impl_->start_dns();
@@ -393,9 +418,9 @@ void RunWorld::stop() {
 
 asio::ip::tcp::endpoint RunWorld::submission_endpoint() const {
     if (impl_->relay) return {asio::ip::make_address("127.0.0.1"), impl_->relay->relay_in_port()};
-    const scenario::ExternalRelay& external = impl_->scenario.relay.external;
-    std::string host = external.host == "localhost" ? "127.0.0.1" : external.host;
-    return {asio::ip::make_address(host), external.port};
+    if (!impl_->external_endpoint)
+        throw WorldError("the external relay's address is known once the world has started");
+    return *impl_->external_endpoint;
 }
 
 std::string RunWorld::relay_address() const {

@@ -10,7 +10,10 @@
 #include <sstream>
 #include <thread>
 
+#include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
 
 #include "harness/load/load_generator.hpp"
 #include "harness/load/scenario_message_factory.hpp"
@@ -53,6 +56,32 @@ class RecordingFactory : public load::MessageFactory {
     std::shared_ptr<load::MessageFactory> inner_;
     Recorder& recorder_;
 };
+
+// One TCP connect to `endpoint`, bounded: empty when it was accepted, else why not.
+std::string connect_once(const boost::asio::ip::tcp::endpoint& endpoint,
+                         std::chrono::milliseconds timeout) {
+    boost::asio::io_context io;
+    boost::asio::ip::tcp::socket socket(io);
+    boost::system::error_code result = boost::asio::error::timed_out;
+    socket.async_connect(endpoint, [&](const boost::system::error_code& error) { result = error; });
+    io.run_for(timeout);
+    return result ? result.message() : std::string();
+}
+
+// An external relay must take a connection before the traffic starts: a shard whose pod starts
+// before the receivers are ready waits up to `wait` for them (every 500 ms) instead of burning
+// its messages as failures, and a relay that is not there ends the run at once (exit 3).
+std::string wait_for_relay(const boost::asio::ip::tcp::endpoint& endpoint,
+                           std::chrono::milliseconds wait) {
+    const auto deadline = Clock::now() + wait;
+    while (true) {
+        std::string why = connect_once(endpoint, std::chrono::seconds(10));
+        if (why.empty() || Clock::now() + std::chrono::milliseconds(500) > deadline ||
+            interrupted.load() != 0)
+            return why;
+        std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    }
+}
 
 std::string new_run_id() {
     std::random_device device;
@@ -253,6 +282,15 @@ RunResult run_scenario(const scenario::Scenario& scenario, const RunOptions& opt
     }
     facts.relay_address = world->relay_address();
     facts.world = world->describe();
+    if (scenario.relay.kind == scenario::RelayKind::external) {
+        std::string why = wait_for_relay(world->submission_endpoint(), options.relay_wait);
+        if (!why.empty()) {
+            facts.error = "could not reach the relay at " + facts.relay_address + ": " + why;
+            facts.duration_s = elapsed();
+            world->stop();
+            return finish(build_report(scenario, facts, recorder.measured(elapsed())));
+        }
+    }
     status << "relaylab run: " << scenario.name << " (run " << facts.run_id;
     if (options.shard)
         status << ", shard " << options.shard->index << "/" << options.shard->count

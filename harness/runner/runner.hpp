@@ -3,6 +3,7 @@
 // `relaylab run` is a thin CLI over run_scenario().
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <optional>
@@ -37,6 +38,9 @@ struct RunOptions {
     // The generator role: send and stop, without waiting for deliveries (the receivers are
     // someone else's, read by the merge). Only with an external relay.
     bool send_only = false;
+    // An external relay that refuses connections at the start is waited for this long (a pod
+    // started before the receivers were ready); 0: one attempt, then the run breaks (exit 3).
+    std::chrono::milliseconds relay_wait{0};
 };
 
 struct RunResult {
