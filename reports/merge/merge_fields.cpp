@@ -34,6 +34,17 @@ std::uint64_t checked_sum(std::uint64_t a, std::uint64_t b, const Origin& origin
     return a + b;
 }
 
+// A value taken whole from a shard: its numbers must be counts all the same.
+void check_counts(const nlohmann::json& value, const Origin& origin) {
+    if (value.is_object()) {
+        for (auto it = value.begin(); it != value.end(); ++it)
+            check_counts(it.value(), origin.at(it.key()));
+    } else if (value.is_number() && !is_count(value)) {
+        origin.fail("want a count (a whole number not below 0), got " +
+                    value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+    }
+}
+
 }  // namespace
 
 Origin Origin::at(std::string_view key) const {
@@ -56,16 +67,19 @@ std::uint64_t count_at(const nlohmann::json& object, std::string_view key, const
 
 void add_counts(nlohmann::json& into, const nlohmann::json& from, const Origin& origin) {
     if (into.is_null()) {
+        check_counts(from, origin);
         into = from;
         return;
     }
     if (into.is_object() && from.is_object()) {
         for (auto it = from.begin(); it != from.end(); ++it) {
             auto mine = into.find(it.key());
-            if (mine == into.end())
+            if (mine == into.end()) {
+                check_counts(it.value(), origin.at(it.key()));
                 into[it.key()] = it.value();
-            else
+            } else {
                 add_counts(*mine, it.value(), origin.at(it.key()));
+            }
         }
         return;
     }
@@ -73,7 +87,7 @@ void add_counts(nlohmann::json& into, const nlohmann::json& from, const Origin& 
         into = checked_sum(into.get<std::uint64_t>(), from.get<std::uint64_t>(), origin);
         return;
     }
-    if (into.is_number() != from.is_number() && !from.is_null() && is_count(into))
+    if (is_count(into) && !from.is_null())
         origin.fail("want a count here as in the other shards, got " +
                     from.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
     // Text and settings: the first shard's stand.
@@ -95,6 +109,7 @@ void add_domains(nlohmann::json& into, const nlohmann::json& from, const Origin&
         auto found = index.find(name);
         if (found == index.end()) {
             index[name] = into.size();
+            check_counts(entry, here);
             into.push_back(entry);
         } else {
             add_counts(into[found->second], entry, here);
