@@ -35,6 +35,7 @@ std::string render_html_sections(const nlohmann::json& report) {
     out += html::header_section(report);
     out += html::summary_section(report);
     out += html::expectations_section(report);
+    out += html::shards_section(report);
     out += html::throughput_section(report);
     out += html::latency_section(report);
     out += html::domains_section(report);

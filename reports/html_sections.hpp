@@ -27,6 +27,8 @@ std::string tls_section(const nlohmann::json& report);           // html_deliver
 std::string world_section(const nlohmann::json& report);         // html_world_section.cpp
 // Empty when the report has no `deliverability` (html_deliverability_section.cpp).
 std::string deliverability_section(const nlohmann::json& report);
+// Empty when the report is not a merge of shards (html_shards_section.cpp).
+std::string shards_section(const nlohmann::json& report);
 
 // The page around the content: doctype, head with the stylesheet and a Content-Security-Policy
 // that forbids every fetch, the <body> opening. `title` is escaped.

@@ -131,6 +131,31 @@ std::optional<Case> run_error_case(const nlohmann::json& report) {
     return result;
 }
 
+// A merged report (`relaylab report merge`): each missing or broken shard is one more testcase
+// with <error>, so a pipeline names the shard rather than a smaller total.
+void shard_cases(std::vector<Case>& cases, const nlohmann::json& report) {
+    const nlohmann::json* shards = member(report, "shards");
+    if (shards == nullptr || !shards->is_object()) return;
+    const std::string count = text_of(member(*shards, "count"));
+    if (const nlohmann::json* missing = member(*shards, "missing"); missing && missing->is_array())
+        for (const nlohmann::json& index : *missing) {
+            Case result{"shard " + text_of(&index), Case::Verdict::error, {}, {}};
+            result.message = "shard " + text_of(&index) + " of " + count +
+                             " is missing: its report was not given";
+            result.body = result.message + "\n";
+            cases.push_back(std::move(result));
+        }
+    if (const nlohmann::json* failed = member(*shards, "failed"); failed && failed->is_array())
+        for (const nlohmann::json& entry : *failed) {
+            const std::string index = text_of(member(entry, "index"));
+            Case result{"shard " + index, Case::Verdict::error, {}, {}};
+            result.message =
+                "shard " + index + " of " + count + " broke: " + text_of(member(entry, "error"));
+            result.body = result.message + "\n";
+            cases.push_back(std::move(result));
+        }
+}
+
 void append_attribute(std::string& out, std::string_view name, std::string_view value) {
     out += ' ';
     out += name;
@@ -178,6 +203,7 @@ std::string render_junit(const nlohmann::json& report) {
         for (std::size_t i = 0; i < expectations->size(); ++i)
             cases.push_back(expectation_case((*expectations)[i], i));
     }
+    shard_cases(cases, report);
     if (auto error = run_error_case(report)) cases.push_back(std::move(*error));
 
     std::size_t failures = 0;

@@ -2,7 +2,12 @@
 
 #include <charconv>
 
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/ip/address.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
 
 namespace relaylab::http {
 
@@ -142,6 +147,55 @@ asio::awaitable<HttpsResult> fetch_loopback_url(asio::any_io_executor executor,
     } else {  // localhost: both loopbacks, IPv4 first as most test servers listen there
         request.endpoints.emplace_back(asio::ip::address_v4::loopback(), target.port);
         request.endpoints.emplace_back(asio::ip::address_v6::loopback(), target.port);
+    }
+    co_return co_await http_request(std::move(executor), context, std::move(request));
+}
+
+asio::awaitable<HttpsResult> fetch_url(asio::any_io_executor executor, asio::ssl::context& context,
+                                       std::string url, FetchOptions options) {
+    HttpsResult failed;
+    HttpUrlResult parsed = parse_http_url(url);
+    if (!parsed.url) {
+        failed.error = HttpsError::bad_url;
+        failed.detail = parsed.error;
+        co_return failed;
+    }
+    const HttpUrl& target = *parsed.url;
+    HttpsRequest request;
+    request.host = target.host;
+    request.target = target.target;
+    request.host_field = target.host_field;
+    request.tls = target.tls;
+    request.method = options.method;
+    request.body = std::move(options.body);
+    request.content_type = std::move(options.content_type);
+    request.timeouts = options.timeouts;
+    request.limits = options.limits;
+    request.user_agent = std::move(options.user_agent);
+    request.accept = std::move(options.accept);
+    if (auto address = ip_literal(target.host)) {
+        request.endpoints.emplace_back(*address, target.port);
+    } else {
+        // getaddrinfo cannot be interrupted: the timer bounds the wait, the lookup is abandoned.
+        using namespace asio::experimental::awaitable_operators;
+        asio::ip::tcp::resolver resolver(executor);
+        asio::steady_timer deadline(executor, options.timeouts.connect);
+        auto outcome = co_await (resolver.async_resolve(target.host, std::to_string(target.port),
+                                                        asio::as_tuple(asio::use_awaitable)) ||
+                                 deadline.async_wait(asio::as_tuple(asio::use_awaitable)));
+        if (outcome.index() == 1) {
+            failed.error = HttpsError::no_address;
+            failed.detail = "resolving " + target.host + " timed out";
+            co_return failed;
+        }
+        auto [ec, results] = std::get<0>(std::move(outcome));
+        if (ec) {
+            failed.error = HttpsError::no_address;
+            failed.detail = "cannot resolve " + target.host + ": " + ec.message();
+            co_return failed;
+        }
+        for (const auto& entry : results)
+            request.endpoints.push_back(entry.endpoint());
     }
     co_return co_await http_request(std::move(executor), context, std::move(request));
 }

@@ -58,4 +58,12 @@ boost::asio::awaitable<HttpsResult> fetch_loopback_url(boost::asio::any_io_execu
                                                        boost::asio::ssl::context& context,
                                                        std::string url, FetchOptions options);
 
+// The same request for a URL the user named on the command line (`relaylab report merge
+// --receiver URL`): any host, a name resolved by the system resolver within
+// options.timeouts.connect (a Kubernetes Service name, say). Never for URLs found in messages:
+// those go through fetch_loopback_url.
+boost::asio::awaitable<HttpsResult> fetch_url(boost::asio::any_io_executor executor,
+                                              boost::asio::ssl::context& context, std::string url,
+                                              FetchOptions options);
+
 }  // namespace relaylab::http

@@ -35,8 +35,8 @@ class MergeError : public std::runtime_error {
 };
 
 struct ShardReport {
-    std::string source;      // the file it came from, for messages
-    nlohmann::json report;   // report.json as parsed
+    std::string source;     // the file it came from, for messages
+    nlohmann::json report;  // report.json as parsed
 };
 
 // A receiver's GET /api/v1/tracking?run_id=RUN answer (docs/fake-mx-api.md):
@@ -45,7 +45,14 @@ struct ShardReport {
 struct ReceiverCapture {
     std::string source;  // the URL it came from
     nlohmann::json tracking;
+    // Non-empty: the receiver could not be asked (unreachable, not 200, not JSON): the merge
+    // then leaves the whole join out (a partial union would call the messages another replica
+    // holds missing), names the receiver in `error` and exits 3.
+    std::string error;
 };
+
+// Bounds: a merge takes at most this many shard reports, of a run of at most this many shards.
+inline constexpr std::size_t max_merged_shards = 10'000;
 
 struct MergeResult {
     // report.json of the whole run (schema relaylab.report/1): no `shard`, a `shards` section
