@@ -19,6 +19,7 @@
 #include <nlohmann/json.hpp>
 
 #include "harness/cli/commands.hpp"
+#include "harness/runner/runner.hpp"
 #include "harness/http/http_fetch.hpp"
 #include "reports/merge/shard_merge.hpp"
 #include "reports/report_writers.hpp"
@@ -350,9 +351,9 @@ int merge(const ParsedArgs& args) {
             std::cerr << "relaylab report merge: expectation failed: "
                       << expectation.value("expected", std::string()) << " (got "
                       << expectation.value("actual", std::string()) << ")\n";
-    std::cout << (dir / "report.json").string() << '\n'
-              << (dir / "report.html").string() << '\n'
-              << (dir / "junit.xml").string() << '\n';
+    std::cout << runner::format_summary(result.report) << "  reports    "
+              << (dir / "report.html").string() << ", " << (dir / "report.json").string() << ", "
+              << (dir / "junit.xml").string() << std::endl;
     return result.exit_code;
 }
 

@@ -55,7 +55,12 @@ std::string format_summary(const nlohmann::json& report) {
         << " rejected\n";
     out << "             " << number(totals["delivered"]) << " delivered, "
         << number(totals["bounced"]) << " bounced, " << number(totals["lost"]) << " lost, "
-        << number(totals["in_flight"]) << " still queued, " << number(totals["duplicates"])
+        << number(totals["in_flight"])
+        // Behind an external relay the run cannot see a queue: what it handed over and has not
+        // seen arrive is in flight (a --send-only shard's messages, until the merge asks the
+        // receivers).
+        << (at(report, {"relay", "kind"}) == "external" ? " in flight, " : " still queued, ")
+        << number(totals["duplicates"])
         << " duplicates; " << number(totals["deferred"]) << " deferrals at receivers\n";
     out << "  rates      " << number(at(report, {"throughput", "submit_per_s"})) << " accepted/s, "
         << number(at(report, {"throughput", "delivered_per_s"})) << " delivered/s\n";
@@ -70,6 +75,20 @@ std::string format_summary(const nlohmann::json& report) {
         verdicts += (verdicts.empty() ? "" : ", ") + line;
     }
     if (!verdicts.empty()) out << "  auth       " << verdicts << "\n";
+    if (report.contains("shards") && report["shards"].is_object()) {
+        // A merged report (`relaylab report merge`): which shards it adds up.
+        const auto& shards = report["shards"];
+        out << "  shards     " << shards.value("merged", nlohmann::json::array()).size() << " of "
+            << shards.value("count", 0) << " merged";
+        for (const char* key : {"missing", "failed"}) {
+            const auto& list = shards.value(key, nlohmann::json::array());
+            if (!list.empty()) out << ", " << list.size() << " " << key;
+        }
+        if (shards.contains("receivers") && shards["receivers"].is_object())
+            out << "; receivers saw " << number(shards["receivers"].value("distinct", 0))
+                << " of the run's tracking ids";
+        out << "\n";
+    }
     if (!report["error"].is_null())
         out << "\n  RUN ERROR: " << report["error"].get<std::string>() << "\n";
     std::size_t failed = 0, total = 0;

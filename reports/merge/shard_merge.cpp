@@ -387,6 +387,9 @@ MergeResult merge_shard_reports(const std::vector<ShardReport>& inputs,
                 totals["lost"] = totals["accepted"] > join.arrived_present
                                      ? totals["accepted"] - join.arrived_present
                                      : 0;
+                // The shards counted what they handed over as in flight; the receivers have
+                // now said what arrived, and what did not is lost: nothing is in flight.
+                totals["in_flight"] = 0;
                 join.section["delivered_from_receivers"] = true;
             }
             shards_section["receivers"] = std::move(join.section);

@@ -159,6 +159,7 @@ class Shards(unittest.TestCase):
         self.assertEqual(merged["totals"], single_merged["totals"])
         self.assertEqual(merged["totals"]["delivered"], COUNT, merged["totals"])
         self.assertEqual(merged["totals"]["lost"], 0)
+        self.assertEqual(merged["totals"]["in_flight"], 0)
         self.assertEqual(merged["totals"]["duplicates"], 0)
         self.assertEqual(merged["shards"]["merged"], list(range(SHARDS)))
         self.assertEqual(merged["shards"]["missing"], [])
