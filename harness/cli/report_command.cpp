@@ -19,8 +19,8 @@
 #include <nlohmann/json.hpp>
 
 #include "harness/cli/commands.hpp"
-#include "harness/runner/runner.hpp"
 #include "harness/http/http_fetch.hpp"
+#include "harness/runner/runner.hpp"
 #include "reports/merge/shard_merge.hpp"
 #include "reports/report_writers.hpp"
 

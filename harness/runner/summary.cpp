@@ -60,8 +60,8 @@ std::string format_summary(const nlohmann::json& report) {
         // seen arrive is in flight (a --send-only shard's messages, until the merge asks the
         // receivers).
         << (at(report, {"relay", "kind"}) == "external" ? " in flight, " : " still queued, ")
-        << number(totals["duplicates"])
-        << " duplicates; " << number(totals["deferred"]) << " deferrals at receivers\n";
+        << number(totals["duplicates"]) << " duplicates; " << number(totals["deferred"])
+        << " deferrals at receivers\n";
     out << "  rates      " << number(at(report, {"throughput", "submit_per_s"})) << " accepted/s, "
         << number(at(report, {"throughput", "delivered_per_s"})) << " delivered/s\n";
     out << "  latency    submit p50 " << number(at(report, {"latency_ms", "submit", "p50"}))
