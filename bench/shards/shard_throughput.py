@@ -9,7 +9,7 @@ exit; msgs/s = messages the receiver captured for that run id / wall seconds. sm
 MX. On a 2-core machine the ceiling shows: shards add processes, not cores. Loopback only;
 stops only the fake MX it started (by pid). Not a test.
 
-usage: bench/shards/shard_throughput.py [BUILD_DIR]   (COUNT=40000 ROUNDS=2)
+usage: bench/shards/shard_throughput.py [BUILD_DIR]   (COUNT=200000 ROUNDS=3)
 needs: a release build (RelWithDebInfo) of relaylab; postfix (smtp-source)
 """
 
@@ -31,12 +31,19 @@ SMTP_SOURCE = "/usr/sbin/smtp-source"
 def main():
     build = sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, "build")
     relaylab = os.path.join(build, "relaylab")
-    count = int(os.environ.get("COUNT", "40000"))
-    rounds = int(os.environ.get("ROUNDS", "2"))
+    count = int(os.environ.get("COUNT", "200000"))
+    rounds = int(os.environ.get("ROUNDS", "3"))
     if not os.access(relaylab, os.X_OK) or not os.access(SMTP_SOURCE, os.X_OK):
         sys.exit("needs %s and %s" % (relaylab, SMTP_SOURCE))
-    scale = count / 40000.0
     work = tempfile.mkdtemp(prefix="relaylab-shard-bench-")
+    # The test's scenario with COUNT messages (--scale only shrinks).
+    with open(SCENARIO) as f:
+        scenario = json.load(f)
+    scenario["traffic"]["count"] = count
+    scenario["expect"] = []
+    scenario_path = os.path.join(work, "scenario.json")
+    with open(scenario_path, "w") as f:
+        json.dump(scenario, f)
     log = open(os.path.join(work, "fake-mx.log"), "w+")
     mx = subprocess.Popen([relaylab, "fake-mx", "--listen", "127.0.0.1:0", "--api",
                            "127.0.0.1:0", "--no-transcripts", "--memory-limit", "64",
@@ -81,7 +88,7 @@ def main():
                 run_id = "bench-%d-%d-%d" % (os.getpid(), r, shards)
                 started = time.monotonic()
                 procs = [subprocess.Popen(
-                    [relaylab, "run", SCENARIO, "--scale", str(scale), "--relay",
+                    [relaylab, "run", scenario_path, "--relay",
                      "127.0.0.1:%d" % port, "--send-only", "--shard", "%d/%d" % (i, shards),
                      "--run-id", run_id, "--quiet", "--report-dir",
                      os.path.join(work, run_id, str(i))], stdout=subprocess.DEVNULL)
