@@ -210,6 +210,28 @@ MessagePage CaptureStore::query_by_tracking_id(const MessageFilter& filter, std:
     return page;
 }
 
+template <typename Visit>
+void CaptureStore::scan_newest_first(Visit&& visit) const {
+    std::uint64_t next = 0;
+    {
+        std::shared_lock lock(mutex_);
+        if (messages_.empty()) return;
+        next = messages_.back().id;
+    }
+    for (bool more = true; more;) {
+        std::shared_lock lock(mutex_);
+        for (std::size_t n = 0; n < query_chunk; ++n) {
+            const CompactMessage* m = find_locked(next);
+            if (m == nullptr || next == 0) {
+                more = false;
+                break;
+            }
+            visit(*m);
+            --next;
+        }
+    }
+}
+
 MessagePage CaptureStore::query(const MessageFilter& filter, std::size_t offset,
                                 std::size_t limit) const {
     const std::int64_t since_us = filter.since ? to_unix_us(*filter.since) : INT64_MIN;
@@ -217,30 +239,12 @@ MessagePage CaptureStore::query(const MessageFilter& filter, std::size_t offset,
     if (!filter.tracking_id.empty()) {
         page = query_by_tracking_id(filter, since_us, offset, limit);
     } else {
-        // Newest first from the newest id at the start, one chunk per hold of the shared lock;
-        // between chunks add() gets in, eviction may take the oldest, clear() may take all.
-        std::uint64_t next = 0;
-        {
-            std::shared_lock lock(mutex_);
-            if (messages_.empty()) return page;
-            next = messages_.back().id;
-        }
-        for (bool more = true; more;) {
-            std::shared_lock lock(mutex_);
-            for (std::size_t n = 0; n < query_chunk; ++n) {
-                const CompactMessage* m = find_locked(next);
-                if (m == nullptr || next == 0) {
-                    more = false;
-                    break;
-                }
-                if (matches(*m, filter, since_us)) {
-                    if (page.total >= offset && page.messages.size() < limit)
-                        page.messages.push_back(unpack_locked(*m));
-                    ++page.total;
-                }
-                --next;
-            }
-        }
+        scan_newest_first([&](const CompactMessage& m) {
+            if (!matches(m, filter, since_us)) return;
+            if (page.total >= offset && page.messages.size() < limit)
+                page.messages.push_back(unpack_locked(m));
+            ++page.total;
+        });
     }
     check_maildir_files(page.messages);
     return page;
@@ -306,26 +310,10 @@ RawContent CaptureStore::raw(std::uint64_t id) const {
 TrackingCoverage CaptureStore::tracking_coverage(std::string_view run_id,
                                                  std::string_view host) const {
     TrackingCoverageBuilder builder{std::string(run_id)};
-    // Newest to oldest from the newest id at the start: ids are contiguous, so this visits at
-    // most max_messages entries however fast add() appends, which bounds the builder's memory.
-    std::uint64_t next = 0;
-    {
-        std::shared_lock lock(mutex_);
-        if (messages_.empty()) return builder.finish();
-        next = messages_.back().id;
-    }
-    for (bool more = true; more;) {
-        std::shared_lock lock(mutex_);
-        for (std::size_t n = 0; n < query_chunk; ++n) {
-            const CompactMessage* m = find_locked(next);
-            if (m == nullptr || next == 0) {
-                more = false;
-                break;
-            }
-            if (host.empty() || m->host() == host) builder.add(m->tracking_id());
-            --next;
-        }
-    }
+    // scan_newest_first visits at most max_messages entries, which bounds the builder's memory.
+    scan_newest_first([&](const CompactMessage& m) {
+        if (host.empty() || m.host() == host) builder.add(m.tracking_id());
+    });
     // Sorting a million numbers takes tens of milliseconds: outside the lock.
     return builder.finish();
 }

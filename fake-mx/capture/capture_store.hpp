@@ -153,6 +153,12 @@ class CaptureStore {
     };
     CapturedMessage unpack_locked(const CompactMessage& stored) const;
     const CompactMessage* find_locked(std::uint64_t id) const;
+    // Calls visit(message) under the shared lock for each message, newest first from the newest
+    // id at the start, one chunk of query_chunk per hold of the lock: between chunks add() gets
+    // in, eviction may take the oldest, clear() may take all. Ids are contiguous, so it visits
+    // at most max_messages entries however fast add() appends.
+    template <typename Visit>
+    void scan_newest_first(Visit&& visit) const;
     const SessionRecord* find_session_locked(std::uint64_t id) const;
     void evict_raw_locked();
     void index_locked(CompactMessage& message);

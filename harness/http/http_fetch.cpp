@@ -114,6 +114,27 @@ bool is_loopback_host(std::string_view host) {
            (asio::ip::make_address_v4(asio::ip::v4_mapped, v6).to_uint() >> 24) == 127;
 }
 
+namespace {
+
+// The request for a parsed URL with the caller's options; the endpoints are the caller's.
+HttpsRequest request_for(const HttpUrl& target, FetchOptions options) {
+    HttpsRequest request;
+    request.host = target.host;
+    request.target = target.target;
+    request.host_field = target.host_field;
+    request.tls = target.tls;
+    request.method = options.method;
+    request.body = std::move(options.body);
+    request.content_type = std::move(options.content_type);
+    request.timeouts = options.timeouts;
+    request.limits = options.limits;
+    request.user_agent = std::move(options.user_agent);
+    request.accept = std::move(options.accept);
+    return request;
+}
+
+}  // namespace
+
 asio::awaitable<HttpsResult> fetch_loopback_url(asio::any_io_executor executor,
                                                 asio::ssl::context& context, std::string url,
                                                 FetchOptions options) {
@@ -130,18 +151,7 @@ asio::awaitable<HttpsResult> fetch_loopback_url(asio::any_io_executor executor,
         refused.detail = "not loopback: " + target.host;
         co_return refused;
     }
-    HttpsRequest request;
-    request.host = target.host;
-    request.target = target.target;
-    request.host_field = target.host_field;
-    request.tls = target.tls;
-    request.method = options.method;
-    request.body = std::move(options.body);
-    request.content_type = std::move(options.content_type);
-    request.timeouts = options.timeouts;
-    request.limits = options.limits;
-    request.user_agent = std::move(options.user_agent);
-    request.accept = std::move(options.accept);
+    HttpsRequest request = request_for(target, std::move(options));
     if (auto address = ip_literal(target.host)) {
         request.endpoints.emplace_back(*address, target.port);
     } else {  // localhost: both loopbacks, IPv4 first as most test servers listen there
@@ -161,25 +171,14 @@ asio::awaitable<HttpsResult> fetch_url(asio::any_io_executor executor, asio::ssl
         co_return failed;
     }
     const HttpUrl& target = *parsed.url;
-    HttpsRequest request;
-    request.host = target.host;
-    request.target = target.target;
-    request.host_field = target.host_field;
-    request.tls = target.tls;
-    request.method = options.method;
-    request.body = std::move(options.body);
-    request.content_type = std::move(options.content_type);
-    request.timeouts = options.timeouts;
-    request.limits = options.limits;
-    request.user_agent = std::move(options.user_agent);
-    request.accept = std::move(options.accept);
+    HttpsRequest request = request_for(target, std::move(options));
     if (auto address = ip_literal(target.host)) {
         request.endpoints.emplace_back(*address, target.port);
     } else {
         // getaddrinfo cannot be interrupted: the timer bounds the wait, the lookup is abandoned.
         using namespace asio::experimental::awaitable_operators;
         asio::ip::tcp::resolver resolver(executor);
-        asio::steady_timer deadline(executor, options.timeouts.connect);
+        asio::steady_timer deadline(executor, request.timeouts.connect);
         auto outcome = co_await (resolver.async_resolve(target.host, std::to_string(target.port),
                                                         asio::as_tuple(asio::use_awaitable)) ||
                                  deadline.async_wait(asio::as_tuple(asio::use_awaitable)));
