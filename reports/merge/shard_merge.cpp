@@ -100,6 +100,15 @@ Shard check_shard(const ShardReport& input) {
     if (shard.index >= count)
         at_shard.at("index").fail("index " + std::to_string(shard.index) + " is out of range for " +
                                   std::to_string(count) + " shards");
+    // The receiver join counts shard I's arrivals as the numbers n with (n - 1) mod N == I:
+    // a shard that says it sent other numbers cannot be joined (nor merged as this index).
+    const nlohmann::json& numbers = field(section, "numbers");
+    if (!numbers.is_object() || field(numbers, "first") != shard.index + 1 ||
+        field(numbers, "stride") != count)
+        at_shard.at("numbers").fail("want {\"first\": " + std::to_string(shard.index + 1) +
+                                    ", \"stride\": " + std::to_string(count) + "} for shard " +
+                                    std::to_string(shard.index) + " of " + std::to_string(count) +
+                                    ", got " + shown(numbers));
     if (!field(section, "scenario_digest").is_string())
         at_shard.at("scenario_digest").fail("want the scenario's digest, a string");
     if (!field(field(report, "scenario"), "name").is_string())

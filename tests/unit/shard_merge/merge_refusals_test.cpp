@@ -36,7 +36,11 @@ TEST_CASE("shards of different runs are refused, naming both files and the field
          [](nlohmann::json& r) {
              r["shard"]["scenario_digest"] = "sha256:" + std::string(64, 'b');
          }},
-        {"/shard/count", [](nlohmann::json& r) { r["shard"]["count"] = 3; }},
+        {"/shard/count",
+         [](nlohmann::json& r) {
+             r["shard"]["count"] = 3;
+             r["shard"]["numbers"]["stride"] = 3;
+         }},
         {"/run_id", [](nlohmann::json& r) { r["run_id"] = "r0000000"; }},
     };
     for (const auto& [pointer, change] : changes) {
@@ -52,6 +56,7 @@ TEST_CASE("shards of different runs are refused, naming both files and the field
 TEST_CASE("the same index twice, or an index out of range, is refused") {
     auto shards = shard_set(3);
     shards[2].report["shard"]["index"] = 1;
+    shards[2].report["shard"]["numbers"]["first"] = 2;
     shards[2].source = "copy/report.json";
     CHECK_THROWS_WITH(merge_shard_reports(shards),
                       Contains("copy/report.json: /shard/index: index 1 is also in "
@@ -63,4 +68,16 @@ TEST_CASE("the same index twice, or an index out of range, is refused") {
     shards = shard_set(2);
     shards[1].report["shard"]["index"] = -1;
     CHECK_THROWS_WITH(merge_shard_reports(shards), Contains("shard-1/report.json: /shard/index"));
+}
+
+TEST_CASE("a shard whose message numbers are not its index's is refused") {
+    // The receiver join counts shard I's ids as n with (n - 1) mod N == I.
+    auto shards = shard_set(2);
+    shards[1].report["shard"]["numbers"]["first"] = 1;
+    CHECK_THROWS_WITH(merge_shard_reports(shards),
+                      Contains("shard-1/report.json: /shard/numbers: want {\"first\": 2, "
+                               "\"stride\": 2} for shard 1 of 2"));
+    shards = shard_set(2);
+    shards[0].report["shard"].erase("numbers");
+    CHECK_THROWS_WITH(merge_shard_reports(shards), Contains("shard-0/report.json: /shard/numbers"));
 }
