@@ -49,7 +49,7 @@ std::shared_ptr<ssl::context> probe_tls_context(int min_version, int max_version
 // As far as the server lets a dialogue go: greeting, EHLO, STARTTLS, handshake.
 struct Opened {
     std::string error;  // the dialogue broke or the server refused before STARTTLS could matter
-    EhloFacts plaintext;
+    TlsEhloFacts plaintext;
     std::optional<smtp::Reply> starttls_reply;
     bool handshake_ok = false;
     std::string handshake_error;

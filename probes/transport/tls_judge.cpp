@@ -54,8 +54,8 @@ std::string certificate_line(std::size_t index, const CertificateFacts& c) {
 
 }  // namespace
 
-EhloFacts ehlo_facts(const smtp::Reply& ehlo) {
-    EhloFacts facts;
+TlsEhloFacts ehlo_facts(const smtp::Reply& ehlo) {
+    TlsEhloFacts facts;
     if (!ehlo.positive()) return facts;
     // The first line is the greeting name; keywords follow, one per line (RFC 5321 4.1.1.1).
     for (std::size_t i = 1; i < ehlo.lines.size(); ++i) {

@@ -19,13 +19,16 @@ namespace relaylab::probe {
 // renewal failure away from breaking delivery (Let's Encrypt renews at 30 days left).
 inline constexpr std::int64_t certificate_expiry_warning_days = 14;
 
-// What an EHLO reply advertises, keywords upper-cased (RFC 5321 4.1.1.1: case-insensitive).
-struct EhloFacts {
+// What an EHLO reply advertises for the TLS checks, keywords upper-cased (RFC 5321 4.1.1.1:
+// case-insensitive). Not banner_ehlo.hpp's EhloFacts: two classes of one name in one namespace
+// break the one-definition rule, and at -O0 the linker kept one's move assignment for both
+// (relaylab probe crashed in parse_ehlo).
+struct TlsEhloFacts {
     bool starttls = false;
     bool auth = false;
     std::vector<std::string> auth_mechanisms;
 };
-EhloFacts ehlo_facts(const smtp::Reply& ehlo);
+TlsEhloFacts ehlo_facts(const smtp::Reply& ehlo);
 
 // --- tls.starttls ---------------------------------------------------------------------------
 struct StarttlsFacts {
@@ -71,8 +74,8 @@ CheckResult judge_certificate(const CertificateCheckFacts& facts);
 
 // --- tls.auth-before-tls --------------------------------------------------------------------
 struct AuthExposureFacts {
-    EhloFacts plaintext;                 // EHLO before STARTTLS
-    std::optional<EhloFacts> after_tls;  // EHLO after the handshake, when it got that far
+    TlsEhloFacts plaintext;                 // EHLO before STARTTLS
+    std::optional<TlsEhloFacts> after_tls;  // EHLO after the handshake, when it got that far
     std::vector<std::string> evidence;
 };
 CheckResult judge_auth_before_tls(const AuthExposureFacts& facts);

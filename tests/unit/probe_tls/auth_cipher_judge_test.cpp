@@ -20,13 +20,13 @@ smtp::Reply ehlo(std::vector<std::string> keywords) {
 }  // namespace
 
 TEST_CASE("EHLO keywords: STARTTLS and AUTH mechanisms, any case", "[probe][tls][ehlo]") {
-    EhloFacts a = ehlo_facts(ehlo({"PIPELINING", "starttls", "auth plain LOGIN", "AUTH=LOGIN"}));
+    TlsEhloFacts a = ehlo_facts(ehlo({"PIPELINING", "starttls", "auth plain LOGIN", "AUTH=LOGIN"}));
     CHECK(a.starttls);
     CHECK(a.auth);
     CHECK(a.auth_mechanisms == std::vector<std::string>{"PLAIN", "LOGIN"});
 
     // The greeting line is a name, not a keyword, even when it reads like one.
-    EhloFacts b = ehlo_facts([] {
+    TlsEhloFacts b = ehlo_facts([] {
         smtp::Reply r;
         r.code = 250;
         r.lines = {"STARTTLS", "SIZE 1000"};
