@@ -5,8 +5,8 @@ smtp-source pushing the same count into the same receiver in the same run as the
 Each round starts N processes `relaylab run SCENARIO --shard I/N --send-only --relay MX` (the
 Kubernetes pods' code path, on one machine) and times them from the first start to the last
 exit; msgs/s = messages the receiver captured for that run id / wall seconds. smtp-source
-(20 sessions reusing their connections (-d) as the shards do, 1 KiB messages, the same count) gives the peer's msgs/s into the same fake
-MX. On a 2-core machine the ceiling shows: shards add processes, not cores. Loopback only;
+(20 sessions reusing their connections (-d) as the shards do, 1 KiB messages, the same count)
+gives the peer's msgs/s into the same fake MX. On a 2-core machine the ceiling shows: shards add processes, not cores. Loopback only;
 stops only the fake MX it started (by pid). Not a test.
 
 usage: bench/shards/shard_throughput.py [BUILD_DIR]   (COUNT=200000 ROUNDS=3)

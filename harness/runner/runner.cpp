@@ -182,11 +182,9 @@ RunResult run_scenario(const scenario::Scenario& scenario, const RunOptions& opt
     RunResult result;
     result.report_dir = options.report_dir;
     RunFacts facts;
-    facts.run_id =
-        !options.run_id.empty() ? options.run_id
-        : options.shard
-            ? derived_run_id(options.scenario_digest.substr(std::string_view("sha256:").size()))
-            : new_run_id();
+    facts.run_id = !options.run_id.empty() ? options.run_id
+                   : options.shard         ? derived_run_id(options.scenario_digest)
+                                           : new_run_id();
     facts.relay_kind = scenario.relay.kind == scenario::RelayKind::builtin ? "builtin" : "external";
     const auto wall_start = std::chrono::system_clock::now();
     facts.started_at = log::format_rfc3339_ms(wall_start);

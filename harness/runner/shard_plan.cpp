@@ -82,8 +82,17 @@ std::size_t shard_concurrency(std::size_t total, ShardSpec shard) {
     return std::max<std::size_t>(part, 1);
 }
 
-std::string derived_run_id(std::string_view scenario_digest_hex) {
-    return "s" + std::string(scenario_digest_hex.substr(0, 10));
+std::string derived_run_id(std::string_view scenario_digest) {
+    constexpr std::string_view prefix = "sha256:";
+    std::string_view hex = scenario_digest.starts_with(prefix)
+                               ? scenario_digest.substr(prefix.size())
+                               : std::string_view();
+    if (hex.size() < 10 || !std::all_of(hex.begin(), hex.end(), [](char c) {
+            return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+        }))
+        throw ShardError("a sharded run needs the scenario's digest (\"sha256:<hex>\"), got \"" +
+                         shown(scenario_digest) + "\"");
+    return "s" + std::string(hex.substr(0, 10));
 }
 
 std::string checked_run_id(std::string_view text, std::string_view where) {

@@ -54,10 +54,11 @@ std::uint64_t shard_message_count(std::uint64_t total, ShardSpec shard);
 std::size_t shard_concurrency(std::size_t total, ShardSpec shard);
 
 // The run id every shard of a run shares when none is given (--run-id, RELAYLAB_RUN_ID): "s"
-// and the first 10 hex digits of the scenario digest, so N pods agree without talking. Two
+// and the first 10 hex digits of the scenario digest ("sha256:<hex>"; anything else throws
+// ShardError, as shards without a digest could not agree), so N pods agree without talking. Two
 // runs of the same scenario then share ids too: a receiver that keeps the first run's
 // captures would count them twice, which is why the manifests pass the Job's uid.
-std::string derived_run_id(std::string_view scenario_digest_hex);
+std::string derived_run_id(std::string_view scenario_digest);
 
 // A run id given by the user: 1..64 of [A-Za-z0-9._-] (it prefixes every tracking id and
 // Message-ID). Throws ShardError naming `where` (--run-id or RELAYLAB_RUN_ID).

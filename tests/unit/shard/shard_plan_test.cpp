@@ -82,7 +82,12 @@ TEST_CASE("connections split like messages, and every shard keeps one") {
 }
 
 TEST_CASE("run ids: derived from the digest, or given and checked") {
-    CHECK(derived_run_id("7280fe7cf1a0f0c0ffee") == "s7280fe7cf1");
+    CHECK(derived_run_id("sha256:7280fe7cf1a0f0c0ffee") == "s7280fe7cf1");
+    for (const char* bad : {"", "sha256:", "sha256:7280fe7cf", "7280fe7cf1a0f0c0ffee",
+                            "sha256:7280FE7CF1A0", "sha256:7280fe7cf1-0"}) {
+        INFO(bad);
+        CHECK_THROWS_AS(derived_run_id(bad), ShardError);
+    }
     CHECK(checked_run_id("0e4c1f2a-9b7d-4c1e-8f3a-5d6e7f8a9b0c", "--run-id") ==
           "0e4c1f2a-9b7d-4c1e-8f3a-5d6e7f8a9b0c");
     for (const char* bad : {"", "a b", "a/b", "a@b", "ü", "a\r\nX-Injected: 1"}) {
